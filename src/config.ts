@@ -1,0 +1,151 @@
+import { z } from 'zod';
+
+/** Thrown when the environment is invalid; `problems` lists every one, each naming its variable. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  /** Interface to listen on. The local page is only served when this is a loopback address. */
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MADOGUCHI_DATA_DIR: z.string().default('./data'),
+  MADOGUCHI_CONTENT_DIR: z.string().default('.'),
+  /** Watch intents/ and knowledge/ and reload on change. */
+  MADOGUCHI_WATCH: bool(true),
+  /** Slack: answer every message in channels the bot is in, or only mentions. */
+  SLACK_LISTEN: z.enum(['mentions', 'all']).default('mentions'),
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: z.url().optional(),
+  MicrosoftAppId: optionalString,
+  MicrosoftAppPassword: optionalString,
+  MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+  MicrosoftAppTenantId: optionalString,
+});
+
+type Env = z.infer<typeof EnvSchema>;
+
+export interface SlackConfig {
+  botToken: string;
+  /** HTTP mode. */
+  signingSecret?: string;
+  /** Socket Mode. */
+  appToken?: string;
+  apiUrl?: string;
+  listen: 'mentions' | 'all';
+}
+
+export interface TeamsConfig {
+  /** Undefined: emulator mode (no authentication), never in production. */
+  appId?: string;
+  appPassword?: string;
+  appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+  tenantId?: string;
+}
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  logLevel: Env['LOG_LEVEL'];
+  dataDir: string;
+  contentDir: string;
+  watch: boolean;
+  /** Null when Slack is not configured. */
+  slack: SlackConfig | null;
+  teams: TeamsConfig;
+  /** No platform credentials: serve the local page (loopback only) and Teams in emulator mode. */
+  localMode: boolean;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** Reads and validates the environment once, listing every problem. The only reader of `process.env`. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  let slack: SlackConfig | null = null;
+  if (e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) {
+    if (!e.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when Slack is configured');
+    else if (!e.SLACK_BOT_TOKEN.startsWith('xoxb-'))
+      problems.push('SLACK_BOT_TOKEN: must be a bot token (xoxb-…)');
+    if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+      problems.push('SLACK_SIGNING_SECRET: required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+    }
+    if (e.SLACK_APP_TOKEN && !e.SLACK_APP_TOKEN.startsWith('xapp-')) {
+      problems.push('SLACK_APP_TOKEN: must be an app-level token (xapp-…)');
+    }
+    if (e.SLACK_BOT_TOKEN) {
+      slack = {
+        botToken: e.SLACK_BOT_TOKEN,
+        listen: e.SLACK_LISTEN,
+        ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
+        ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+        ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
+      };
+    }
+  }
+
+  if (e.MicrosoftAppId && !e.MicrosoftAppPassword && e.MicrosoftAppType !== 'UserAssignedMSI') {
+    problems.push('MicrosoftAppPassword: required when MicrosoftAppId is set');
+  }
+  if (e.MicrosoftAppType === 'SingleTenant' && e.MicrosoftAppId && !e.MicrosoftAppTenantId) {
+    problems.push('MicrosoftAppTenantId: required when MicrosoftAppType is SingleTenant');
+  }
+  const teams: TeamsConfig = {
+    appType: e.MicrosoftAppType,
+    ...(e.MicrosoftAppId ? { appId: e.MicrosoftAppId } : {}),
+    ...(e.MicrosoftAppPassword ? { appPassword: e.MicrosoftAppPassword } : {}),
+    ...(e.MicrosoftAppTenantId ? { tenantId: e.MicrosoftAppTenantId } : {}),
+  };
+
+  const localMode = !slack && !teams.appId;
+  if (e.NODE_ENV === 'production') {
+    if (localMode) {
+      problems.push(
+        'NODE_ENV: production needs real platform authentication: set SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) and/or MicrosoftAppId + MicrosoftAppPassword',
+      );
+    }
+  } else if (localMode && !LOOPBACK.test(e.HOST)) {
+    problems.push(`HOST: local mode (no platform credentials) serves only on loopback, not ${e.HOST}`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.MADOGUCHI_DATA_DIR,
+    contentDir: e.MADOGUCHI_CONTENT_DIR,
+    watch: e.MADOGUCHI_WATCH,
+    slack,
+    teams,
+    localMode,
+  };
+}
