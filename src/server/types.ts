@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Notifier } from '../tickets/service-types.js';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { DeskDirectory } from '../content/types.js';
+import type { EngineRef } from '../core/engine-types.js';
+import type { Clock } from '../core/types.js';
+import type { FeedbackStore } from '../feedback/store.js';
+import type { Notifier, TicketService } from '../tickets/service-types.js';
 
 /** One HTTP route a channel adapter mounts on the shared server. */
 export interface Route {
@@ -21,4 +27,40 @@ export interface ChannelAdapter {
   start?(): Promise<void>;
   /** Stop taking new work and finish turns in flight. */
   stop(): Promise<void>;
+}
+
+/** What the server hands every channel adapter. */
+export interface AdapterDeps {
+  config: Config;
+  engine: EngineRef;
+  tickets: TicketService;
+  /** Asks the outbox to deliver due notifications now (after a ticket change). */
+  kickOutbox: () => void;
+  /** Desks and admins of the content currently serving. */
+  desks: () => DeskDirectory;
+  feedback: FeedbackStore;
+  /** Reload content now (admin command); resolves with the outcome. */
+  reload: () => Promise<ReloadOutcome>;
+  /** Readiness and content status (admin `status` command, `/readyz`). */
+  status: () => ServiceStatus;
+  clock: Clock;
+  logger: Logger;
+}
+
+export type ReloadOutcome =
+  | { ok: true; version: string; changed: boolean }
+  | { ok: false; problems: string[]; keptVersion: string };
+
+export interface ServiceStatus {
+  ready: boolean;
+  reasons: string[];
+  contentVersion: string;
+  contentLoadedAt: string;
+  knowledgeEntries: number;
+  intents: number;
+  /** The last rejected content change, if the latest reload failed. */
+  rejected?: { at: string; problems: string[] };
+  tickets: { open: number; pendingDeliveries: number };
+  channels: string[];
+  uptimeSeconds: number;
 }
