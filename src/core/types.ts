@@ -95,6 +95,9 @@ export interface Turn {
   reply: Pick<Reply, 'action' | 'intent' | 'scheme' | 'desk' | 'text' | 'entries'>;
 }
 
+/** Smalltalk replies, plus `empty` for a message with nothing to read. */
+export type SmalltalkKindLike = 'greeting' | 'thanks' | 'bye' | 'help' | 'empty';
+
 /** Injected clock: tests and benchmarks control time. */
 export interface Clock {
   now(): Date;

@@ -1,0 +1,143 @@
+import BayesClassifier from 'natural/lib/natural/classifiers/bayes_classifier.js';
+import type { IntentRule, KnowledgeEntry } from '../content/types.js';
+import { normalise } from './normalize.js';
+import { type Token, tokenize } from './tokenize.js';
+import { CONTENT_LANGS } from './types.js';
+
+export interface RuleMatch {
+  rule: IntentRule;
+  /** Distinct keywords found. */
+  keywords: number;
+  /** Patterns that matched. */
+  patterns: number;
+  /** 2 per pattern + 1 per keyword. */
+  score: number;
+}
+
+export interface Prediction {
+  intent: string;
+  /** Posterior probability over the trained intents. */
+  probability: number;
+}
+
+/** Intent rules (keywords and patterns, which decide) backed by natural's Bayes classifier trained on examples. */
+export interface IntentClassifier {
+  /** Rules that matched, best first. */
+  rules(text: string): RuleMatch[];
+  /** The classifier's best guesses for the tokens, best first. */
+  predict(tokens: Token[]): Prediction[];
+  rule(id: string): IntentRule | undefined;
+}
+
+interface CompiledRule {
+  rule: IntentRule;
+  /** Latin keywords, matched on word boundaries, in one alternation. */
+  latin: RegExp | null;
+  /** CJK keywords, matched as substrings. */
+  cjk: string[];
+  patterns: RegExp[];
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const CJK = /[\u3040-\u30FF\u3400-\u9FFF]/;
+
+function compile(rule: IntentRule): CompiledRule {
+  const keywords = [...new Set(CONTENT_LANGS.flatMap((l) => rule.keywords[l]).map(normalise).filter(Boolean))];
+  const latin = keywords.filter((k) => !CJK.test(k));
+  return {
+    rule,
+    latin: latin.length > 0 ? new RegExp(`(?<![\\p{L}\\p{N}])(${latin.map(escape).join('|')})(?![\\p{L}\\p{N}])`, 'gu') : null,
+    cjk: keywords.filter((k) => CJK.test(k)),
+    patterns: rule.patterns.map((p) => new RegExp(p, 'iu')),
+  };
+}
+
+/**
+ * Builds the classifier. Training data: each rule's examples, plus each knowledge entry's alternate
+ * questions labelled with the answer intent of its programme (so the classifier knows every phrasing
+ * the knowledge base knows).
+ */
+export function buildClassifier(intents: IntentRule[], knowledge: KnowledgeEntry[]): IntentClassifier {
+  const compiled = intents.map(compile);
+  const byId = new Map(intents.map((r) => [r.id, r]));
+  const answerIntentOf = new Map<string, string>();
+  for (const r of intents) if (r.action === 'answer' && r.scheme && !r.topic && !answerIntentOf.has(r.scheme)) answerIntentOf.set(r.scheme, r.id);
+
+  const bayes = new BayesClassifier();
+  let documents = 0;
+  const add = (text: string, label: string) => {
+    const terms = tokenize(normalise(text)).map((t) => t.term);
+    if (terms.length === 0) return;
+    bayes.addDocument(terms, label);
+    documents++;
+  };
+  for (const r of intents) for (const lang of CONTENT_LANGS) for (const ex of r.examples[lang]) add(ex, r.id);
+  for (const e of knowledge) {
+    const label = answerIntentOf.get(e.scheme);
+    if (label) for (const lang of CONTENT_LANGS) for (const q of e.questions[lang]) add(q, label);
+  }
+  if (documents > 0) bayes.train();
+  const model = multinomial(bayes);
+
+  return {
+    rule: (id) => byId.get(id),
+    rules(text) {
+      const out: RuleMatch[] = [];
+      for (const c of compiled) {
+        let keywords = 0;
+        if (c.latin) {
+          const seen = new Set<string>();
+          for (const m of text.matchAll(c.latin)) seen.add(m[1] as string);
+          keywords += seen.size;
+        }
+        for (const k of c.cjk) if (text.includes(k)) keywords++;
+        let patterns = 0;
+        for (const p of c.patterns) if (p.test(text)) patterns++;
+        if (keywords + patterns > 0) out.push({ rule: c.rule, keywords, patterns, score: keywords + 2 * patterns });
+      }
+      return out.sort((a, b) => b.score - a.score || b.rule.priority - a.rule.priority);
+    },
+    predict(tokens) {
+      return documents === 0 ? [] : model(tokens.map((t) => t.term));
+    },
+  };
+}
+
+/**
+ * Scores with the counts natural's Bayes classifier trained, as a multinomial naive Bayes with
+ * Laplace smoothing over the vocabulary and a uniform prior (intents are not asked in proportion to
+ * their examples). apparatus' own scoring divides by class size without vocabulary smoothing, which
+ * makes the intents with the fewest examples win on any rare word; and it scores densely, costing
+ * vocabulary x intents per question, where this costs question terms x intents.
+ */
+function multinomial(bayes: BayesClassifier): (terms: string[]) => Prediction[] {
+  const featureIndex = new Map(Object.keys(bayes.features).map((f, i) => [f, i]));
+  const trained = bayes.classifier as unknown as { classFeatures: Record<string, Record<number, number>> };
+  const vocabulary = Math.max(1, featureIndex.size);
+  const classes = Object.entries(trained.classFeatures ?? {}).map(([label, stored]) => {
+    const counts = new Map<number, number>();
+    let total = 0;
+    for (const [key, value] of Object.entries(stored)) {
+      const n = value - 1; // apparatus stores a first sighting as 1 + smoothing (2)
+      counts.set(Number(key), n);
+      total += n;
+    }
+    const denominator = Math.log(total + vocabulary);
+    return { label, counts, denominator };
+  });
+  return (terms) => {
+    const present = [...new Set(terms)].map((t) => featureIndex.get(t)).filter((i): i is number => i !== undefined);
+    if (present.length === 0) return [];
+    const scored = classes.map((c) => {
+      let score = 0;
+      for (const i of present) score += Math.log((c.counts.get(i) ?? 0) + 1) - c.denominator;
+      return { intent: c.label, score };
+    });
+    const max = Math.max(...scored.map((x) => x.score));
+    const total = scored.reduce((sum, x) => sum + Math.exp(x.score - max), 0);
+    return scored
+      .map((x) => ({ intent: x.intent, probability: Math.exp(x.score - max) / total }))
+      .sort((a, b) => b.probability - a.probability)
+      .slice(0, 3);
+  };
+}

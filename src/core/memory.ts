@@ -1,0 +1,62 @@
+import type { DeskId, SchemeId, Turn } from './types.js';
+import { type Clock, systemClock } from './types.js';
+
+/** What a conversation was last about, so a follow-up can be read in its context. */
+export interface ConversationContext {
+  scheme: SchemeId | null;
+  /** Knowledge entry id last answered. */
+  entry: string | null;
+  desk: DeskId | null;
+  turns: Turn[];
+  touchedAt: number;
+}
+
+/** Per-conversation context, bounded in count, age and turns, shared across engine swaps. */
+export interface ConversationMemory {
+  get(conversation: string): ConversationContext | undefined;
+  record(conversation: string, turn: Turn, focus: Pick<ConversationContext, 'scheme' | 'entry' | 'desk'>): void;
+  readonly size: number;
+}
+
+export function createConversationMemory(
+  opts: { maxConversations?: number; maxTurns?: number; ttlMs?: number; clock?: Clock } = {},
+): ConversationMemory {
+  const maxConversations = opts.maxConversations ?? 10_000;
+  const maxTurns = opts.maxTurns ?? 8;
+  const ttlMs = opts.ttlMs ?? 30 * 60_000;
+  const clock = opts.clock ?? systemClock;
+  // A Map iterates in insertion order: re-inserting on use makes the first key the least recently used.
+  const conversations = new Map<string, ConversationContext>();
+
+  return {
+    get size() {
+      return conversations.size;
+    },
+    get(conversation) {
+      const ctx = conversations.get(conversation);
+      if (!ctx) return undefined;
+      if (clock.now().getTime() - ctx.touchedAt > ttlMs) {
+        conversations.delete(conversation);
+        return undefined;
+      }
+      return ctx;
+    },
+    record(conversation, turn, focus) {
+      const now = clock.now().getTime();
+      const previous = this.get(conversation);
+      const turns = previous ? [...previous.turns, turn].slice(-maxTurns) : [turn];
+      conversations.delete(conversation);
+      conversations.set(conversation, {
+        scheme: focus.scheme ?? previous?.scheme ?? null,
+        entry: focus.entry ?? previous?.entry ?? null,
+        desk: focus.desk ?? previous?.desk ?? null,
+        turns,
+        touchedAt: now,
+      });
+      while (conversations.size > maxConversations) {
+        const oldest = conversations.keys().next().value as string;
+        conversations.delete(oldest);
+      }
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import type { KnowledgeEntry } from '../content/types.js';
+import { CONTENT_LANGS, type SchemeId } from './types.js';
+import { normalise } from './normalize.js';
+import { type Token, tokenize } from './tokenize.js';
+
+/** Field weights for BM25F: a match in a title or an alternate question says more than one in the body. */
+export const FIELD_WEIGHTS = { title: 3, questions: 2.5, tags: 2, body: 1 } as const;
+type Field = keyof typeof FIELD_WEIGHTS;
+const FIELDS = Object.keys(FIELD_WEIGHTS) as Field[];
+const K1 = 1.2;
+const B = 0.6;
+
+export interface Hit {
+  entry: KnowledgeEntry;
+  score: number;
+  /** Share of the query's known terms this entry matched (0..1). */
+  coverage: number;
+}
+
+export interface SearchResult {
+  hits: Hit[];
+  /** Query terms found anywhere in the index (after typo correction). */
+  known: string[];
+  /** Query terms the index has never seen. */
+  unknown: string[];
+}
+
+/**
+ * An inverted index over knowledge entries with precomputed BM25F term weights per entry, so a
+ * query touches only the postings of its own terms.
+ */
+export interface SearchIndex {
+  readonly size: number;
+  search(tokens: Token[], options?: { boostScheme?: SchemeId; boost?: number; limit?: number }): SearchResult;
+  /** Inverse document frequency of a term (0 for unknown terms). */
+  idf(term: string): number;
+  has(term: string): boolean;
+}
+
+interface Posting {
+  docs: Int32Array;
+  weights: Float32Array;
+}
+
+export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
+  const n = entries.length;
+  // Per field: term frequencies per doc, and lengths.
+  const tfs: Array<Record<Field, Map<string, number>>> = [];
+  const lengths: Record<Field, number[]> = { title: [], questions: [], tags: [], body: [] };
+  const surface = new Map<string, string>(); // surface word -> term, for typo correction
+  for (const entry of entries) {
+    const fieldTexts: Record<Field, string[]> = {
+      title: CONTENT_LANGS.map((l) => entry.title[l]),
+      questions: CONTENT_LANGS.flatMap((l) => entry.questions[l]),
+      tags: CONTENT_LANGS.flatMap((l) => entry.tags[l]),
+      body: CONTENT_LANGS.map((l) => entry.body[l]),
+    };
+    const perField = {} as Record<Field, Map<string, number>>;
+    for (const field of FIELDS) {
+      const counts = new Map<string, number>();
+      let len = 0;
+      for (const text of fieldTexts[field]) {
+        for (const token of tokenize(normalise(text))) {
+          counts.set(token.term, (counts.get(token.term) ?? 0) + 1);
+          if (token.word && token.word.length >= 4) surface.set(token.word, token.term);
+          len++;
+        }
+      }
+      perField[field] = counts;
+      lengths[field].push(len);
+    }
+    tfs.push(perField);
+  }
+  const avg = Object.fromEntries(
+    FIELDS.map((f) => [f, lengths[f].reduce((a, b) => a + b, 0) / Math.max(1, n) || 1]),
+  ) as Record<Field, number>;
+
+  // Document frequency over the union of fields.
+  const df = new Map<string, number>();
+  for (const perField of tfs) {
+    const seen = new Set<string>();
+    for (const field of FIELDS) for (const term of perField[field].keys()) seen.add(term);
+    for (const term of seen) df.set(term, (df.get(term) ?? 0) + 1);
+  }
+  const idfOf = new Map<string, number>();
+  for (const [term, d] of df) idfOf.set(term, Math.log(1 + (n - d + 0.5) / (d + 0.5)));
+
+  const build = new Map<string, { docs: number[]; weights: number[] }>();
+  tfs.forEach((perField, doc) => {
+    const pseudo = new Map<string, number>();
+    for (const field of FIELDS) {
+      const norm = 1 - B + (B * (lengths[field][doc] ?? 0)) / avg[field];
+      for (const [term, tf] of perField[field]) {
+        pseudo.set(term, (pseudo.get(term) ?? 0) + (FIELD_WEIGHTS[field] * tf) / norm);
+      }
+    }
+    for (const [term, tf] of pseudo) {
+      const weight = ((idfOf.get(term) ?? 0) * tf * (K1 + 1)) / (tf + K1);
+      let p = build.get(term);
+      if (!p) build.set(term, (p = { docs: [], weights: [] }));
+      p.docs.push(doc);
+      p.weights.push(weight);
+    }
+  });
+  const postings = new Map<string, Posting>();
+  for (const [term, p] of build) postings.set(term, { docs: Int32Array.from(p.docs), weights: Float32Array.from(p.weights) });
+
+  const corrector = buildCorrector(surface);
+  const scores = new Float64Array(n);
+  const matched = new Uint16Array(n);
+
+  return {
+    size: n,
+    idf: (term) => idfOf.get(term) ?? 0,
+    has: (term) => postings.has(term),
+    search(tokens, options = {}) {
+      const known: string[] = [];
+      const unknown: string[] = [];
+      for (const token of tokens) {
+        let term: string | undefined = token.term;
+        if (!postings.has(term) && token.word) term = corrector(token.word);
+        if (term && postings.has(term)) {
+          if (!known.includes(term)) known.push(term);
+        } else if (!unknown.includes(token.term)) unknown.push(token.term);
+      }
+      const touched: number[] = [];
+      for (const term of known) {
+        const p = postings.get(term) as Posting;
+        for (let i = 0; i < p.docs.length; i++) {
+          const doc = p.docs[i] as number;
+          if (matched[doc] === 0) touched.push(doc);
+          scores[doc] = (scores[doc] ?? 0) + (p.weights[i] as number);
+          matched[doc] = (matched[doc] ?? 0) + 1;
+        }
+      }
+      const hits: Hit[] = [];
+      const boost = options.boost ?? 1.5;
+      for (const doc of touched) {
+        const entry = entries[doc] as KnowledgeEntry;
+        let score = scores[doc] as number;
+        if (options.boostScheme && entry.scheme === options.boostScheme) score *= boost;
+        hits.push({ entry, score, coverage: (matched[doc] as number) / Math.max(1, known.length) });
+        scores[doc] = 0;
+        matched[doc] = 0;
+      }
+      hits.sort((a, b) => b.score - a.score);
+      return { hits: hits.slice(0, options.limit ?? 5), known, unknown };
+    },
+  };
+}
+
+/**
+ * Typo correction by single deletions (SymSpell with edit distance 1, which also covers an adjacent
+ * transposition): a surface word of the index matches when the two share a word-with-one-letter-deleted.
+ */
+function buildCorrector(surface: Map<string, string>): (word: string) => string | undefined {
+  const deletes = new Map<string, string>();
+  for (const [word, term] of surface) {
+    if (!deletes.has(word)) deletes.set(word, term);
+    for (let i = 0; i < word.length; i++) {
+      const d = word.slice(0, i) + word.slice(i + 1);
+      if (!deletes.has(d)) deletes.set(d, term);
+    }
+  }
+  return (word) => {
+    if (word.length < 5 || /\d/.test(word)) return undefined;
+    const direct = deletes.get(word);
+    if (direct) return direct;
+    for (let i = 0; i < word.length; i++) {
+      const found = deletes.get(word.slice(0, i) + word.slice(i + 1));
+      if (found) return found;
+    }
+    return undefined;
+  };
+}

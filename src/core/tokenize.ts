@@ -1,0 +1,77 @@
+import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js';
+import { foldDiacritics } from './normalize.js';
+
+// English function words. Question words (who, when, where, why, how) are kept: they carry intent.
+const STOPWORDS = new Set(
+  (
+    'a an the and or but if of at by for with about against between into through during before after above below to ' +
+    'from up down in out on off over under again further then once here there all any both each few more most other ' +
+    'some such no nor not only own same so than too very s t can will just don should now i me my myself we our ours ' +
+    'you your yours he him his she her it its they them their what which whom this that these those am is are was ' +
+    'were be been being have has had having do does did doing would could please tell know let us ' +
+    'el la los las de del y en un una que por para con se es al lo'
+  ).split(' '),
+);
+
+const SCRIPT_RUN = /[a-z0-9\u00C0-\u024F]+(?:['’.-][a-z0-9\u00C0-\u024F]+)*|[\u3040-\u309F]+|[\u30A0-\u30FF\u31F0-\u31FFー]+|[\u3400-\u4DBF\u4E00-\u9FFF々]+/g;
+const HIRAGANA = /^[\u3040-\u309F]+$/;
+const KATAKANA = /^[\u30A0-\u30FF\u31F0-\u31FFー]+$/;
+const LATIN = /^[a-z0-9\u00C0-\u024F]/;
+
+const stemCache = new Map<string, string>();
+
+/** English stem of a lower-case word (cached: the vocabulary is small and repeats). */
+export function stem(word: string): string {
+  let s = stemCache.get(word);
+  if (s === undefined) {
+    s = PorterStemmer.stem(word);
+    if (stemCache.size < 50_000) stemCache.set(word, s);
+  }
+  return s;
+}
+
+export interface Token {
+  /** What is indexed and matched: an English stem, or a CJK bigram / katakana word. */
+  term: string;
+  /** The surface word, for Latin tokens (typo correction works on surface words). */
+  word?: string;
+}
+
+/**
+ * Tokens of a normalised text. English: words without stopwords, Porter-stemmed. Japanese and Chinese:
+ * overlapping character bigrams of each Han/katakana run (as Lucene's CJK analyzer does), a single Han
+ * character alone as a unigram, and each katakana run whole; runs of hiragana (mostly particles and
+ * endings) are skipped.
+ */
+export function tokenize(text: string): Token[] {
+  const out: Token[] = [];
+  for (const run of text.match(SCRIPT_RUN) ?? []) {
+    if (LATIN.test(run)) {
+      for (const raw of run.split(/['’.-]/)) {
+        const word = foldDiacritics(raw);
+        if (word.length < 2 && !/\d/.test(word)) continue;
+        if (STOPWORDS.has(word)) continue;
+        out.push({ term: /^\d+$/.test(word) ? word : stem(word), word });
+      }
+      continue;
+    }
+    if (HIRAGANA.test(run)) {
+      // Hiragana-only words that carry meaning in questions.
+      if (run.includes('いつ')) out.push({ term: 'いつ' });
+      if (run.includes('だれ')) out.push({ term: '誰' });
+      continue;
+    }
+    if (KATAKANA.test(run) && run.length > 1) out.push({ term: run });
+    if (run.length === 1) {
+      out.push({ term: run });
+      continue;
+    }
+    for (let i = 0; i + 1 < run.length; i++) out.push({ term: run.slice(i, i + 2) });
+  }
+  return out;
+}
+
+/** Distinct terms of a text, in first-seen order. */
+export function terms(text: string): string[] {
+  return [...new Set(tokenize(text).map((t) => t.term))];
+}
