@@ -2,7 +2,6 @@
 import { runAsk, runChat } from './cli/ask.js';
 import type { CliCommand, CliIO } from './cli/io.js';
 import { runKb } from './cli/kb.js';
-import { runTickets } from './cli/tickets.js';
 
 const USAGE = `Usage: madoguchi <command>
 
@@ -11,10 +10,9 @@ const USAGE = `Usage: madoguchi <command>
   chat [--debug]          talk to the bot in the terminal
   kb check                validate intents/ and knowledge/
   kb stats                entries per scheme and language, intents, desks
-  tickets <subcommand>    open, list, show, claim, resolve, reopen handoff tickets (tickets --help)
 `;
 
-const COMMANDS: Record<string, CliCommand> = { ask: runAsk, chat: runChat, kb: runKb, tickets: runTickets };
+const COMMANDS: Record<string, CliCommand> = { ask: runAsk, chat: runChat, kb: runKb };
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;

@@ -46,7 +46,7 @@ function compile(rule: IntentRule): CompiledRule {
   const latin = keywords.filter((k) => !CJK.test(k));
   return {
     rule,
-    latin: latin.length > 0 ? new RegExp(`(?<![\\p{L}\\p{N}])(${latin.map(escape).join('|')})(?![\\p{L}\\p{N}])`, 'gu') : null,
+    latin: latin.length > 0 ? new RegExp(`(?<![a-z0-9\\u00C0-\\u024F])(${latin.map(escape).join('|')})(?![a-z0-9\\u00C0-\\u024F])`, 'gu') : null,
     cjk: keywords.filter((k) => CJK.test(k)),
     patterns: rule.patterns.map((p) => new RegExp(p, 'iu')),
   };

@@ -14,7 +14,7 @@ import type { Engine } from './engine-types.js';
 import { detectLanguage, replyLanguage } from './language.js';
 import { type ConversationMemory, createConversationMemory } from './memory.js';
 import { normalise } from './normalize.js';
-import { buildSearchIndex, type Hit, type SearchIndex } from './search-index.js';
+import { buildSearchIndex, type Hit, questionKey, type SearchIndex } from './search-index.js';
 import { tokenize } from './tokenize.js';
 import {
   type Clock,
@@ -37,8 +37,8 @@ export const THRESHOLDS = {
   minScore: 4,
   /** An answer needs at least this coverage of the question's known terms... */
   minCoverage: 0.5,
-  /** ...and at least this share of the question's terms known to the knowledge base at all. */
-  minKnownShare: 0.34,
+  /** ...and must explain at least this IDF-weighted share of the whole question, unknown words included. */
+  minExplained: 0.4,
   /** A runner-up from another topic within this ratio of the top score makes the question ambiguous. */
   clarifyRatio: 0.88,
   /** A classifier guess alone decides smalltalk or a handoff only above this probability. */
@@ -182,10 +182,13 @@ export function createEngine(deps: {
     if (!scheme && topRule?.action === 'answer' && topRule.scheme && (top?.probability ?? 0) > 0.7) scheme = topRule.scheme;
     const followUp = !scheme && ctx?.scheme ? ctx.scheme : null;
     const boostScheme = scheme ?? followUp ?? undefined;
-    const search = index.search(tokens, boostScheme ? { boostScheme, boost: scheme ? 1.6 : 2.5 } : {});
+    const search = index.search(tokens, {
+      exactKey: questionKey(norm),
+      ...(boostScheme ? { boostScheme, boost: scheme ? 1.6 : 2.5 } : {}),
+    });
     const [h1, h2] = search.hits;
-    const knownShare = search.known.length / Math.max(1, search.known.length + search.unknown.length);
-    const strong = h1 !== undefined && h1.score >= THRESHOLDS.minScore && h1.coverage >= THRESHOLDS.minCoverage && knownShare >= THRESHOLDS.minKnownShare;
+    const knownShare = search.knownShare;
+    const strong = h1 !== undefined && h1.score >= THRESHOLDS.minScore && h1.coverage >= THRESHOLDS.minCoverage && h1.explained >= THRESHOLDS.minExplained;
 
     // 1. A request for a person, or a desk-specific request.
     const classifierHandoff = !person && !deskRequest && !strong && topRule?.action === 'handoff' && (top?.probability ?? 0) >= THRESHOLDS.classifierAlone;
@@ -193,33 +196,36 @@ export function createEngine(deps: {
       const used = strong && h1 ? [h1.entry.id] : [];
       if (deskRequest?.rule.desk) return handoff(deskRequest.rule.desk, deskRequest.rule.id, 0.92, deskRequest.rule.scheme ?? scheme, lang, rl, used);
       if (deskRule?.rule.desk) return handoff(deskRule.rule.desk, deskRule.rule.id, 0.88, deskRule.rule.scheme ?? scheme, lang, rl, used);
-      if (strong && h1 && (scheme || h1.coverage >= 0.6)) return handoff(h1.entry.desk, person?.rule.id ?? 'handoff.person', 0.8, h1.entry.scheme, lang, rl, used);
+      if (strong && h1 && scheme === h1.entry.scheme) return handoff(h1.entry.desk, person?.rule.id ?? 'handoff.person', 0.8, h1.entry.scheme, lang, rl, used);
       if (ctx?.desk) return handoff(ctx.desk, person?.rule.id ?? 'handoff.person', 0.75, ctx.scheme, lang, rl, ctx.entry ? [ctx.entry] : []);
       if (classifierHandoff && topRule?.desk) return handoff(topRule.desk, topRule.id, top?.probability ?? 0.5, topRule.scheme ?? null, lang, rl, used);
       return handoff('general', person?.rule.id ?? 'handoff.person', 0.65, scheme, lang, rl, used);
     }
 
     // 2. Greetings, thanks, help: only when the message is not also a real question.
-    if (small && (!strong || tokens.length <= 2 || small.patterns > 0)) {
+    if (small && (!strong || small.patterns > 0)) {
       return smalltalk(small.rule.smalltalk ?? 'help', small.rule.id, 0.9, lang, rl);
     }
     if (!small && !strong && topRule?.action === 'smalltalk' && (top?.probability ?? 0) >= THRESHOLDS.classifierAlone && tokens.length <= 4) {
       return smalltalk(topRule.smalltalk ?? 'help', topRule.id, top?.probability ?? 0.5, lang, rl);
     }
 
-    // 3. Out of scope, unless the question is clearly about a programme.
-    if (outOfScope && !(scheme && strong && h1 && h1.coverage >= 0.75)) {
+    // 3. Out of scope, unless the knowledge base knows every word of the question.
+    if (outOfScope && !(strong && h1 && search.unknown.length === 0 && h1.coverage >= 0.75)) {
       return fallback(outOfScope.rule.id, 0.85, lang, rl);
     }
 
     // 4. An answer from the knowledge base, or a choice between close candidates.
     if (strong && h1) {
       const margin = h2 ? (h1.score - h2.score) / h1.score : 1;
+      // Ambiguous: a runner-up from another programme that matches as much of the question.
       const ambiguous =
         h2 !== undefined &&
         !scheme &&
         !followUp &&
+        !search.exact &&
         h2.score >= THRESHOLDS.clarifyRatio * h1.score &&
+        h2.coverage >= h1.coverage &&
         h2.entry.scheme !== h1.entry.scheme;
       if (ambiguous) {
         const candidates = search.hits

@@ -8,6 +8,10 @@ export const FIELD_WEIGHTS = { title: 3, questions: 2.5, tags: 2, body: 1 } as c
 type Field = keyof typeof FIELD_WEIGHTS;
 const FIELDS = Object.keys(FIELD_WEIGHTS) as Field[];
 const K1 = 1.2;
+/** How much an unknown query word weighs, as a share of the rarest known term's IDF. */
+const UNKNOWN_WEIGHT = 0.6;
+/** An overview entry answers general questions about its programme: it wins near-ties. */
+const OVERVIEW_PRIOR = 1.15;
 const B = 0.6;
 
 export interface Hit {
@@ -15,6 +19,11 @@ export interface Hit {
   score: number;
   /** Share of the query's known terms this entry matched (0..1). */
   coverage: number;
+  /**
+   * IDF-weighted share of the whole question this entry matched, counting unknown words (each weighs
+   * like a fairly rare term): "who won the world cup" matches "world" but explains little of it.
+   */
+  explained: number;
 }
 
 export interface SearchResult {
@@ -23,6 +32,13 @@ export interface SearchResult {
   known: string[];
   /** Query terms the index has never seen. */
   unknown: string[];
+  /**
+   * IDF-weighted share of the question the index knows: an unknown word weighs like a fairly rare
+   * known one, so "who won the world cup" is mostly unknown although "who" and "world" are known.
+   */
+  knownShare: number;
+  /** The question is, once normalised, one of an entry's alternate questions or its title. */
+  exact: boolean;
 }
 
 /**
@@ -31,7 +47,10 @@ export interface SearchResult {
  */
 export interface SearchIndex {
   readonly size: number;
-  search(tokens: Token[], options?: { boostScheme?: SchemeId; boost?: number; limit?: number }): SearchResult;
+  search(
+    tokens: Token[],
+    options?: { boostScheme?: SchemeId; boost?: number; limit?: number; exactKey?: string },
+  ): SearchResult;
   /** Inverse document frequency of a term (0 for unknown terms). */
   idf(term: string): number;
   has(term: string): boolean;
@@ -106,14 +125,27 @@ export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
   for (const [term, p] of build) postings.set(term, { docs: Int32Array.from(p.docs), weights: Float32Array.from(p.weights) });
 
   const corrector = buildCorrector(surface);
+  const maxIdf = Math.max(1, ...idfOf.values());
+  // Alternate questions and titles, normalised without punctuation: an exact hit is authoritative.
+  const exactQuestions = new Map<string, number>();
+  entries.forEach((entry, doc) => {
+    for (const lang of CONTENT_LANGS) {
+      for (const q of [entry.title[lang], ...entry.questions[lang]]) {
+        const key = questionKey(q);
+        if (key && !exactQuestions.has(key)) exactQuestions.set(key, doc);
+      }
+    }
+  });
   const scores = new Float64Array(n);
   const matched = new Uint16Array(n);
+  const matchedIdf = new Float64Array(n);
 
   return {
     size: n,
     idf: (term) => idfOf.get(term) ?? 0,
     has: (term) => postings.has(term),
     search(tokens, options = {}) {
+      const exactDoc = options.exactKey ? exactQuestions.get(options.exactKey) : undefined;
       const known: string[] = [];
       const unknown: string[] = [];
       for (const token of tokens) {
@@ -131,20 +163,34 @@ export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
           if (matched[doc] === 0) touched.push(doc);
           scores[doc] = (scores[doc] ?? 0) + (p.weights[i] as number);
           matched[doc] = (matched[doc] ?? 0) + 1;
+          matchedIdf[doc] = (matchedIdf[doc] ?? 0) + (idfOf.get(term) ?? 0);
         }
       }
+      const knownWeight = known.reduce((sum, t) => sum + (idfOf.get(t) ?? 0), 0);
+      const questionWeight = Math.max(1e-9, knownWeight + unknown.length * UNKNOWN_WEIGHT * maxIdf);
       const hits: Hit[] = [];
       const boost = options.boost ?? 1.5;
       for (const doc of touched) {
         const entry = entries[doc] as KnowledgeEntry;
-        let score = scores[doc] as number;
+        let score = (scores[doc] as number) * (entry.topic === 'overview' ? OVERVIEW_PRIOR : 1);
         if (options.boostScheme && entry.scheme === options.boostScheme) score *= boost;
-        hits.push({ entry, score, coverage: (matched[doc] as number) / Math.max(1, known.length) });
+        hits.push({
+          entry,
+          score,
+          coverage: (matched[doc] as number) / Math.max(1, known.length),
+          explained: (matchedIdf[doc] as number) / questionWeight,
+        });
         scores[doc] = 0;
         matched[doc] = 0;
+        matchedIdf[doc] = 0;
+      }
+      if (exactDoc !== undefined) {
+        const exactHit = hits.find((h) => h.entry === entries[exactDoc]);
+        if (exactHit) exactHit.score = Math.max(...hits.map((h) => h.score)) * 1.5;
       }
       hits.sort((a, b) => b.score - a.score);
-      return { hits: hits.slice(0, options.limit ?? 5), known, unknown };
+      const knownShare = knownWeight / questionWeight;
+      return { hits: hits.slice(0, options.limit ?? 5), known, unknown, knownShare, exact: exactDoc !== undefined };
     },
   };
 }
@@ -172,4 +218,9 @@ function buildCorrector(surface: Map<string, string>): (word: string) => string 
     }
     return undefined;
   };
+}
+
+/** A question reduced to letters and digits, for exact matching against alternate questions. */
+export function questionKey(text: string): string {
+  return normalise(text).replace(/[^\p{L}\p{N}]+/gu, '');
 }

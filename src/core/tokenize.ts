@@ -39,9 +39,9 @@ export interface Token {
 
 /**
  * Tokens of a normalised text. English: words without stopwords, Porter-stemmed. Japanese and Chinese:
- * overlapping character bigrams of each Han/katakana run (as Lucene's CJK analyzer does), a single Han
- * character alone as a unigram, and each katakana run whole; runs of hiragana (mostly particles and
- * endings) are skipped.
+ * overlapping character bigrams of each Han run (as Lucene's CJK analyzer does), a single Han character
+ * alone as a unigram, each katakana run whole; runs of hiragana (mostly particles and endings) are
+ * skipped but for a few question words.
  */
 export function tokenize(text: string): Token[] {
   const out: Token[] = [];
@@ -61,7 +61,12 @@ export function tokenize(text: string): Token[] {
       if (run.includes('だれ')) out.push({ term: '誰' });
       continue;
     }
-    if (KATAKANA.test(run) && run.length > 1) out.push({ term: run });
+    // A katakana run is a loanword or name: matched whole, not as bigrams, so a long name
+    // (アグアスカリエンテス) counts once rather than nine times.
+    if (KATAKANA.test(run)) {
+      if (run.length > 1) out.push({ term: run });
+      continue;
+    }
     if (run.length === 1) {
       out.push({ term: run });
       continue;

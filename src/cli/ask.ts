@@ -1,0 +1,120 @@
+import { createInterface } from 'node:readline';
+import { formatDate } from '../core/compose.js';
+import { createEngine } from '../core/engine.js';
+import type { Engine } from '../core/engine-types.js';
+import type { Inquiry, Reply } from '../core/types.js';
+import { loadForCli } from './content.js';
+import type { CliCommand, CliIO } from './io.js';
+
+const inquiry = (text: string, conversation: string): Inquiry => ({
+  text,
+  platform: 'cli',
+  user: { id: 'cli:user' },
+  conversation,
+});
+
+/** A reply as a person reads it in a terminal. */
+export function formatReply(r: Reply, debug = false): string {
+  const lines: string[] = [];
+  if (debug) {
+    lines.push(
+      `[${r.action}] intent=${r.intent ?? '-'} confidence=${r.confidence} scheme=${r.scheme ?? '-'} desk=${r.desk ?? '-'} lang=${r.lang} entries=${r.entries.join(',') || '-'}`,
+    );
+  }
+  lines.push(r.text);
+  if (r.sources.length > 0) {
+    const label = r.replyLang === 'ja' ? '出典' : 'Source';
+    for (const s of r.sources) lines.push(`${label}: ${s.publisher}, "${s.title}" (${formatDate(s.date, r.replyLang)}) ${s.url}`);
+  }
+  if (r.asOf) lines.push(r.replyLang === 'ja' ? `（${formatDate(r.asOf, 'ja')}時点の情報）` : `(as of ${formatDate(r.asOf, 'en')})`);
+  if (r.suggestions.length > 0) {
+    lines.push(r.action === 'clarify' ? '' : r.replyLang === 'ja' ? '関連する質問:' : 'You could also ask:');
+    r.suggestions.forEach((s, i) => lines.push(`  ${i + 1}. ${s.label}`));
+  }
+  return lines.join('\n');
+}
+
+/** One line of `ask --json` output: DESIGN.md's contract plus a few extra fields. */
+export function toJsonLine(id: unknown, r: Reply): string {
+  return JSON.stringify({
+    id,
+    action: r.action,
+    intent: r.intent,
+    confidence: r.confidence,
+    scheme: r.scheme,
+    desk: r.desk,
+    answer: r.text,
+    sources: r.sources.map((s) => ({ title: s.title, url: s.url, date: s.date, publisher: s.publisher })),
+    lang: r.lang,
+    reply_lang: r.replyLang,
+    as_of: r.asOf,
+    suggestions: r.suggestions.map((s) => s.label),
+    entries: r.entries,
+  });
+}
+
+/** `ask --json`: JSON lines in, one JSON line out per input line, in order; bad lines get an error. */
+async function askJson(engine: Engine, io: CliIO): Promise<number> {
+  const lines = createInterface({ input: io.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      io.stdout.write(`${JSON.stringify({ id: null, error: `line ${n}: not valid JSON` })}\n`);
+      continue;
+    }
+    const obj = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    const id = obj?.id ?? null;
+    if (!obj || typeof obj.text !== 'string') {
+      io.stdout.write(`${JSON.stringify({ id, error: `line ${n}: expected an object with a "text" string` })}\n`);
+      continue;
+    }
+    const session = typeof obj.session === 'string' || typeof obj.session === 'number' ? String(obj.session) : `line-${n}`;
+    io.stdout.write(`${toJsonLine(id, engine.respond(inquiry(obj.text, `ask:${session}`)))}\n`);
+  }
+  return 0;
+}
+
+export const runAsk: CliCommand = async (args, io) => {
+  const json = args.includes('--json');
+  const debug = args.includes('--debug');
+  const text = args.filter((a) => !a.startsWith('--')).join(' ');
+  if (!json && !text.trim()) {
+    io.stderr.write('Usage: ask "question" [--debug]  |  ask --json < questions.jsonl\n');
+    return 2;
+  }
+  const content = await loadForCli(io);
+  if (!content) return 1;
+  const engine = createEngine({ content });
+  if (json) return askJson(engine, io);
+  io.stdout.write(`${formatReply(engine.respond(inquiry(text, 'ask')), debug)}\n`);
+  return 0;
+};
+
+/** A terminal conversation: one context for the whole session, so follow-ups work. */
+export const runChat: CliCommand = async (args, io) => {
+  const debug = args.includes('--debug');
+  const content = await loadForCli(io);
+  if (!content) return 1;
+  const engine = createEngine({ content });
+  const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: Boolean((io.stdin as { isTTY?: boolean }).isTTY) });
+  io.stdout.write('Madoguchi 窓口 — ask about the programmes (English or 日本語). Ctrl-D to quit.\n');
+  let last: ReturnType<Engine['respond']> | undefined;
+  rl.setPrompt('> ');
+  rl.prompt();
+  for await (const line of rl) {
+    let text = line.trim();
+    const pick = /^\d$/.test(text) ? last?.suggestions[Number(text) - 1] : undefined;
+    if (pick) text = pick.query;
+    if (text) {
+      last = engine.respond(inquiry(text, 'chat'));
+      io.stdout.write(`\n${formatReply(last, debug)}\n\n`);
+    }
+    rl.prompt();
+  }
+  return 0;
+};
