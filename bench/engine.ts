@@ -23,7 +23,16 @@ const inquiry = (text: string, i: number): Inquiry => ({
 });
 
 const docText = (e: KnowledgeEntry) =>
-  [e.title.en, e.title.ja, ...e.questions.en, ...e.questions.ja, ...e.tags.en, ...e.tags.ja, e.body.en, e.body.ja].join(' ');
+  [
+    e.title.en,
+    e.title.ja,
+    ...e.questions.en,
+    ...e.questions.ja,
+    ...e.tags.en,
+    ...e.tags.ja,
+    e.body.en,
+    e.body.ja,
+  ].join(' ');
 
 /** Time per inquiry over the real content and the conversation test set's utterances. */
 export function benchRealContent(content: Content, utterances: string[], rounds: number): Summary {

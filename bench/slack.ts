@@ -44,7 +44,10 @@ const QUESTIONS = [
 let counter = 0;
 
 /** autocannon against `url` with unique signed app_mention events; `rate` caps requests per second. */
-export async function load(url: string, opts: { seconds: number; connections: number; rate?: number }): Promise<LoadResult> {
+export async function load(
+  url: string,
+  opts: { seconds: number; connections: number; rate?: number },
+): Promise<LoadResult> {
   const result = await autocannon({
     url,
     method: 'POST',
@@ -75,7 +78,9 @@ function post(url: string, body: string): Promise<{ status: number; ms: number }
   return new Promise((resolve) => {
     const req = request(url, { method: 'POST', headers: signedHeaders(body), agent: false }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - start) / 1e6 }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - start) / 1e6 }),
+      );
     });
     req.on('error', () => resolve({ status: 0, ms: Number(process.hrtime.bigint() - start) / 1e6 }));
     req.end(body);

@@ -40,4 +40,5 @@ export function heapUsedMb(): number {
 }
 
 export const fmt = (ms: number) => (ms < 1 ? ms.toFixed(3) : ms < 100 ? ms.toFixed(2) : ms.toFixed(0));
-export const ratio = (ours: number, baseline: number) => (ours > 0 ? baseline / ours : Number.POSITIVE_INFINITY);
+export const ratio = (ours: number, baseline: number) =>
+  ours > 0 ? baseline / ours : Number.POSITIVE_INFINITY;

@@ -13,7 +13,23 @@ export function rng(seed: number): () => number {
   };
 }
 
-const SYLLABLES = ['ka', 'ri', 'to', 'men', 'sol', 'ar', 'ven', 'dor', 'lu', 'pex', 'tra', 'nio', 'bel', 'cor', 'dus'];
+const SYLLABLES = [
+  'ka',
+  'ri',
+  'to',
+  'men',
+  'sol',
+  'ar',
+  'ven',
+  'dor',
+  'lu',
+  'pex',
+  'tra',
+  'nio',
+  'bel',
+  'cor',
+  'dus',
+];
 const KANJI = '金融投資支援企業海外展開協力締結覚書事業市場貿易産業政策基金中小銀行製造技術環境観光温泉機構';
 const KANA = 'のにをはがでとからまでについてくださいますか';
 
@@ -25,9 +41,11 @@ export interface Vocabulary {
 export function vocabulary(size: number, rand: () => number): Vocabulary {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)] as T;
   const en = new Set<string>();
-  while (en.size < size) en.add(Array.from({ length: 2 + Math.floor(rand() * 3) }, () => pick(SYLLABLES)).join(''));
+  while (en.size < size)
+    en.add(Array.from({ length: 2 + Math.floor(rand() * 3) }, () => pick(SYLLABLES)).join(''));
   const ja = new Set<string>();
-  while (ja.size < size) ja.add(Array.from({ length: 2 + Math.floor(rand() * 2) }, () => pick([...KANJI])).join(''));
+  while (ja.size < size)
+    ja.add(Array.from({ length: 2 + Math.floor(rand() * 2) }, () => pick([...KANJI])).join(''));
   return { en: [...en], ja: [...ja] };
 }
 
@@ -41,7 +59,10 @@ function sentence(words: string[], n: number, rand: () => number, sep: string, g
 }
 
 /** `count` knowledge entries drawn from a synthetic vocabulary, in English and Japanese. */
-export function syntheticKnowledge(count: number, seed = 42): { entries: KnowledgeEntry[]; vocab: Vocabulary } {
+export function syntheticKnowledge(
+  count: number,
+  seed = 42,
+): { entries: KnowledgeEntry[]; vocab: Vocabulary } {
   const rand = rng(seed);
   const vocab = vocabulary(Math.max(500, count * 3), rand);
   const kana = [...KANA];
@@ -60,7 +81,12 @@ export function syntheticKnowledge(count: number, seed = 42): { entries: Knowled
       body: { en: `${en()}. ${en()}. ${en()}.`, ja: `${ja()}。${ja()}。${ja()}。` },
       questions: { en: [en(), en(), en()], ja: [ja(), ja(), ja()] },
       tags: { en: vocab.en.slice(i % 50, (i % 50) + 4), ja: vocab.ja.slice(i % 50, (i % 50) + 4) },
-      source: { publisher: 'Synthetic', title: `Synthetic ${i}`, url: 'https://example.org/', date: '2015-01-01' },
+      source: {
+        publisher: 'Synthetic',
+        title: `Synthetic ${i}`,
+        url: 'https://example.org/',
+        date: '2015-01-01',
+      },
       asOf: '2015-01-01',
       related: [],
       file: `knowledge/${scheme}/${topic}.md`,

@@ -24,12 +24,18 @@ export function formatReply(r: Reply, debug = false): string {
   lines.push(r.text);
   if (r.sources.length > 0) {
     const label = r.replyLang === 'ja' ? '出典' : 'Source';
-    for (const s of r.sources) lines.push(`${label}: ${s.publisher}, "${s.title}" (${formatDate(s.date, r.replyLang)}) ${s.url}`);
+    for (const s of r.sources)
+      lines.push(`${label}: ${s.publisher}, "${s.title}" (${formatDate(s.date, r.replyLang)}) ${s.url}`);
   }
-  if (r.asOf) lines.push(r.replyLang === 'ja' ? `（${formatDate(r.asOf, 'ja')}時点の情報）` : `(as of ${formatDate(r.asOf, 'en')})`);
+  if (r.asOf)
+    lines.push(
+      r.replyLang === 'ja'
+        ? `（${formatDate(r.asOf, 'ja')}時点の情報）`
+        : `(as of ${formatDate(r.asOf, 'en')})`,
+    );
   if (r.suggestions.length > 0) {
     lines.push(r.action === 'clarify' ? '' : r.replyLang === 'ja' ? '関連する質問:' : 'You could also ask:');
-    r.suggestions.forEach((s, i) => lines.push(`  ${i + 1}. ${s.label}`));
+    for (const [i, s] of r.suggestions.entries()) lines.push(`  ${i + 1}. ${s.label}`);
   }
   return lines.join('\n');
 }
@@ -67,13 +73,19 @@ async function askJson(engine: Engine, io: CliIO): Promise<number> {
       io.stdout.write(`${JSON.stringify({ id: null, error: `line ${n}: not valid JSON` })}\n`);
       continue;
     }
-    const obj = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    const obj =
+      parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : undefined;
     const id = obj?.id ?? null;
     if (!obj || typeof obj.text !== 'string') {
-      io.stdout.write(`${JSON.stringify({ id, error: `line ${n}: expected an object with a "text" string` })}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ id, error: `line ${n}: expected an object with a "text" string` })}\n`,
+      );
       continue;
     }
-    const session = typeof obj.session === 'string' || typeof obj.session === 'number' ? String(obj.session) : `line-${n}`;
+    const session =
+      typeof obj.session === 'string' || typeof obj.session === 'number' ? String(obj.session) : `line-${n}`;
     io.stdout.write(`${toJsonLine(id, engine.respond(inquiry(obj.text, `ask:${session}`)))}\n`);
   }
   return 0;
@@ -101,7 +113,11 @@ export const runChat: CliCommand = async (args, io) => {
   const content = await loadForCli(io);
   if (!content) return 1;
   const engine = createEngine({ content });
-  const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: Boolean((io.stdin as { isTTY?: boolean }).isTTY) });
+  const rl = createInterface({
+    input: io.stdin,
+    output: io.stdout,
+    terminal: Boolean((io.stdin as { isTTY?: boolean }).isTTY),
+  });
   io.stdout.write('Madoguchi 窓口 — ask about the programmes (English or 日本語). Ctrl-D to quit.\n');
   let last: ReturnType<Engine['respond']> | undefined;
   rl.setPrompt('> ');

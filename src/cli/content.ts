@@ -14,7 +14,9 @@ export async function loadForCli(io: CliIO): Promise<Content | undefined> {
   } catch (error) {
     if (!(error instanceof ContentError)) throw error;
     for (const p of error.problems) io.stderr.write(`${formatProblem(p)}\n`);
-    io.stderr.write(`${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}; nothing loaded.\n`);
+    io.stderr.write(
+      `${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}; nothing loaded.\n`,
+    );
     return undefined;
   }
 }

@@ -3,13 +3,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { DeskId } from '../core/types.js';
 import { CONTENT_LANGS, DESK_IDS } from '../core/types.js';
-import { type ContentProblem, ContentError, suggest } from './errors.js';
+import { ContentError, type ContentProblem, suggest } from './errors.js';
 import { DesksFile, IntentsFile, KnowledgeFrontMatter } from './schema.js';
 import type { Content, Desk, DeskDirectory, IntentRule, KnowledgeEntry } from './types.js';
 import { issuesToProblems, parseYaml } from './yaml-source.js';
 
-export { ContentError, formatProblem } from './errors.js';
 export type { ContentProblem } from './errors.js';
+export { ContentError, formatProblem } from './errors.js';
 
 const MAX_BODY = 2000;
 
@@ -30,14 +30,21 @@ export async function loadContent(dir: string): Promise<Content> {
     readTree(dir, 'intents', (f) => f.endsWith('.yml') || f.endsWith('.yaml')),
   ]);
   const desksFile = await readOptional(dir, 'knowledge/desks.yml');
-  if (!desksFile) problems.push({ file: 'knowledge/desks.yml', line: 1, field: '', message: 'file not found' });
-  if (knowledgeFiles.length === 0) problems.push({ file: 'knowledge', line: 1, field: '', message: 'no knowledge entries (*.md)' });
-  if (intentFiles.length === 0) problems.push({ file: 'intents', line: 1, field: '', message: 'no intent files (*.yml)' });
+  if (!desksFile)
+    problems.push({ file: 'knowledge/desks.yml', line: 1, field: '', message: 'file not found' });
+  if (knowledgeFiles.length === 0)
+    problems.push({ file: 'knowledge', line: 1, field: '', message: 'no knowledge entries (*.md)' });
+  if (intentFiles.length === 0)
+    problems.push({ file: 'intents', line: 1, field: '', message: 'no intent files (*.yml)' });
 
   const located = knowledgeFiles.flatMap((f) => parseKnowledge(f, problems) ?? []);
   const desks = desksFile ? parseDesks(desksFile, problems) : undefined;
   const locatedIntents = intentFiles.flatMap((f) => parseIntents(f, problems));
-  crossCheck(located, locatedIntents, problems);
+  // Entries that failed validation still exist for cross-references: one bad file gives one problem.
+  const entryIds = new Set(
+    knowledgeFiles.map((f) => f.file.replace(/^knowledge\//, '').replace(/\.md$/, '')),
+  );
+  crossCheck(located, locatedIntents, entryIds, problems);
   const knowledge = located.map((l) => l.entry);
   const intents = locatedIntents.map((l) => l.rule);
 
@@ -65,7 +72,9 @@ async function readTree(dir: string, sub: string, accept: (file: string) => bool
   const files = names.filter(accept).sort();
   return Promise.all(
     files.map(async (name) => ({
-      file: relative(dir, join(dir, sub, name)).split(sep).join('/'),
+      file: relative(dir, join(dir, sub, name))
+        .split(sep)
+        .join('/'),
       text: await readFile(join(dir, sub, name), 'utf8'),
     })),
   );
@@ -94,7 +103,12 @@ function parseKnowledge(raw: RawFile, problems: ContentProblem[]): LocatedEntry 
   const { file } = raw;
   const lines = raw.text.replace(/^\uFEFF/, '').split(/\r?\n/);
   if (lines[0]?.trim() !== '---') {
-    problems.push({ file, line: 1, field: '', message: 'must start with a YAML front matter block ("---" on line 1)' });
+    problems.push({
+      file,
+      line: 1,
+      field: '',
+      message: 'must start with a YAML front matter block ("---" on line 1)',
+    });
     return undefined;
   }
   const end = lines.findIndex((l, i) => i > 0 && l.trim() === '---');
@@ -117,7 +131,8 @@ function parseKnowledge(raw: RawFile, problems: ContentProblem[]): LocatedEntry 
     ok = false;
   };
   if (fm.id !== expectedId) fail('id', `must match the file path: expected "${expectedId}", got "${fm.id}"`);
-  if (fm.id !== `${fm.scheme}/${fm.topic}`) fail('id', `must be "<scheme>/<topic>" = "${fm.scheme}/${fm.topic}"`);
+  if (fm.id !== `${fm.scheme}/${fm.topic}`)
+    fail('id', `must be "<scheme>/<topic>" = "${fm.scheme}/${fm.topic}"`);
 
   const body = parseBody(lines, end + 1);
   for (const lang of CONTENT_LANGS) {
@@ -131,7 +146,8 @@ function parseKnowledge(raw: RawFile, problems: ContentProblem[]): LocatedEntry 
       fail(`body.${lang}`, 'must be plain text: no HTML tags or Markdown links', line);
     }
   }
-  for (const heading of body.unknown) fail('body', `unknown section "${heading.text}" (use "## en" and "## ja")`, heading.line);
+  for (const heading of body.unknown)
+    fail('body', `unknown section "${heading.text}" (use "## en" and "## ja")`, heading.line);
   if (!ok) return undefined;
   const entry: KnowledgeEntry = {
     id: fm.id,
@@ -190,14 +206,24 @@ function parseDesks(raw: RawFile, problems: ContentProblem[]): DeskDirectory | u
   let ok = true;
   parsed.data.desks.forEach((d, i) => {
     if (seen.has(d.id)) {
-      problems.push({ file: raw.file, line: source.lineOf(['desks', i, 'id']), field: `desks.${i}.id`, message: `duplicate desk "${d.id}"` });
+      problems.push({
+        file: raw.file,
+        line: source.lineOf(['desks', i, 'id']),
+        field: `desks.${i}.id`,
+        message: `duplicate desk "${d.id}"`,
+      });
       ok = false;
     }
     seen.add(d.id);
   });
   const missing = DESK_IDS.filter((id) => !seen.has(id));
   if (missing.length > 0) {
-    problems.push({ file: raw.file, line: source.lineOf(['desks']), field: 'desks', message: `missing desk${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}` });
+    problems.push({
+      file: raw.file,
+      line: source.lineOf(['desks']),
+      field: 'desks',
+      message: `missing desk${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
+    });
     ok = false;
   }
   if (!ok) return undefined;
@@ -244,12 +270,22 @@ function parseIntents(raw: RawFile, problems: ContentProblem[]): LocatedIntent[]
 }
 
 /** References between files: related entries, intent topics, unique ids. */
-function crossCheck(knowledge: LocatedEntry[], intents: LocatedIntent[], problems: ContentProblem[]): void {
-  const ids = new Set(knowledge.map((k) => k.entry.id));
+function crossCheck(
+  knowledge: LocatedEntry[],
+  intents: LocatedIntent[],
+  ids: Set<string>,
+  problems: ContentProblem[],
+): void {
   const seenEntries = new Map<string, string>();
   for (const { entry, relatedLines } of knowledge) {
     const other = seenEntries.get(entry.id);
-    if (other) problems.push({ file: entry.file, line: 2, field: 'id', message: `duplicate knowledge id "${entry.id}" (also in ${other})` });
+    if (other)
+      problems.push({
+        file: entry.file,
+        line: 2,
+        field: 'id',
+        message: `duplicate knowledge id "${entry.id}" (also in ${other})`,
+      });
     seenEntries.set(entry.id, entry.file);
     entry.related.forEach((id, i) => {
       if (ids.has(id)) return;
@@ -265,10 +301,21 @@ function crossCheck(knowledge: LocatedEntry[], intents: LocatedIntent[], problem
   const seen = new Map<string, string>();
   for (const { rule, line } of intents) {
     const first = seen.get(rule.id);
-    if (first) problems.push({ file: rule.file, line, field: 'id', message: `duplicate intent id "${rule.id}" (also in ${first})` });
+    if (first)
+      problems.push({
+        file: rule.file,
+        line,
+        field: 'id',
+        message: `duplicate intent id "${rule.id}" (also in ${first})`,
+      });
     seen.set(rule.id, rule.file);
     if (rule.topic && rule.scheme && !ids.has(`${rule.scheme}/${rule.topic}`)) {
-      problems.push({ file: rule.file, line, field: 'topic', message: `no knowledge entry "${rule.scheme}/${rule.topic}"` });
+      problems.push({
+        file: rule.file,
+        line,
+        field: 'topic',
+        message: `no knowledge entry "${rule.scheme}/${rule.topic}"`,
+      });
     }
   }
 }

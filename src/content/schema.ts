@@ -51,7 +51,10 @@ export const DesksFile = z.strictObject({
       reminder_interval_hours: z.number().positive('must be a positive number of hours').default(4),
       notify: z
         .strictObject({
-          slack_channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id (C…, G… or D…)').optional(),
+          slack_channel: z
+            .string()
+            .regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id (C…, G… or D…)')
+            .optional(),
           teams_conversation: text.optional(),
         })
         .default({}),
@@ -81,12 +84,18 @@ export const IntentsFile = z.strictObject({
         topic: kebab.optional(),
         desk: desk.optional(),
         smalltalk: z
-          .enum(['greeting', 'thanks', 'help', 'bye'], { error: () => 'expected greeting, thanks, help or bye' })
+          .enum(['greeting', 'thanks', 'help', 'bye'], {
+            error: () => 'expected greeting, thanks, help or bye',
+          })
           .optional(),
         priority: z.number().int().default(0),
-        keywords: z.strictObject({ en: textList.default([]), ja: textList.default([]) }).default({ en: [], ja: [] }),
+        keywords: z
+          .strictObject({ en: textList.default([]), ja: textList.default([]) })
+          .default({ en: [], ja: [] }),
         patterns: z.array(regexSource).default([]),
-        examples: z.strictObject({ en: textList.default([]), ja: textList.default([]) }).default({ en: [], ja: [] }),
+        examples: z
+          .strictObject({ en: textList.default([]), ja: textList.default([]) })
+          .default({ en: [], ja: [] }),
       })
       .superRefine((rule, ctx) => {
         if (rule.action === 'answer' && !rule.scheme) {
@@ -99,9 +108,17 @@ export const IntentsFile = z.strictObject({
           ctx.addIssue({ code: 'custom', path: ['smalltalk'], message: 'required for a smalltalk intent' });
         }
         const signals =
-          rule.keywords.en.length + rule.keywords.ja.length + rule.patterns.length + rule.examples.en.length + rule.examples.ja.length;
+          rule.keywords.en.length +
+          rule.keywords.ja.length +
+          rule.patterns.length +
+          rule.examples.en.length +
+          rule.examples.ja.length;
         if (signals === 0) {
-          ctx.addIssue({ code: 'custom', path: [], message: 'needs at least one keyword, pattern or example' });
+          ctx.addIssue({
+            code: 'custom',
+            path: [],
+            message: 'needs at least one keyword, pattern or example',
+          });
         }
       }),
   ),
@@ -111,8 +128,28 @@ export const IntentsFile = z.strictObject({
 export const KNOWN_KEYS = {
   knowledge: Object.keys(KnowledgeFrontMatter.shape),
   source: ['publisher', 'title', 'date', 'url'],
-  desk: ['id', 'name', 'takes', 'schemes', 'response_target_hours', 'reminder_interval_hours', 'notify', 'staff'],
-  intent: ['id', 'action', 'scheme', 'topic', 'desk', 'smalltalk', 'priority', 'keywords', 'patterns', 'examples'],
+  desk: [
+    'id',
+    'name',
+    'takes',
+    'schemes',
+    'response_target_hours',
+    'reminder_interval_hours',
+    'notify',
+    'staff',
+  ],
+  intent: [
+    'id',
+    'action',
+    'scheme',
+    'topic',
+    'desk',
+    'smalltalk',
+    'priority',
+    'keywords',
+    'patterns',
+    'examples',
+  ],
   lang: ['en', 'ja'],
   notify: ['slack_channel', 'teams_conversation'],
   top: ['admins', 'desks', 'intents'],

@@ -70,7 +70,12 @@ export function issuesToProblems(
       }
       continue;
     }
-    problems.push({ file, line: source.lineOf(path), field: path.join('.'), message: describe(issue, source, path) });
+    problems.push({
+      file,
+      line: source.lineOf(path),
+      field: path.join('.'),
+      message: describe(issue, source, path),
+    });
   }
 }
 

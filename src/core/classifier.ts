@@ -38,15 +38,27 @@ interface CompiledRule {
   patterns: RegExp[];
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const CJK = /[\u3040-\u30FF\u3400-\u9FFF]/;
 
 function compile(rule: IntentRule): CompiledRule {
-  const keywords = [...new Set(CONTENT_LANGS.flatMap((l) => rule.keywords[l]).map(normalise).filter(Boolean))];
+  const keywords = [
+    ...new Set(
+      CONTENT_LANGS.flatMap((l) => rule.keywords[l])
+        .map(normalise)
+        .filter(Boolean),
+    ),
+  ];
   const latin = keywords.filter((k) => !CJK.test(k));
   return {
     rule,
-    latin: latin.length > 0 ? new RegExp(`(?<![a-z0-9\\u00C0-\\u024F])(${latin.map(escape).join('|')})(?![a-z0-9\\u00C0-\\u024F])`, 'gu') : null,
+    latin:
+      latin.length > 0
+        ? new RegExp(
+            `(?<![a-z0-9\\u00C0-\\u024F])(${latin.map(escapeRegExp).join('|')})(?![a-z0-9\\u00C0-\\u024F])`,
+            'gu',
+          )
+        : null,
     cjk: keywords.filter((k) => CJK.test(k)),
     patterns: rule.patterns.map((p) => new RegExp(p, 'iu')),
   };
@@ -61,7 +73,9 @@ export function buildClassifier(intents: IntentRule[], knowledge: KnowledgeEntry
   const compiled = intents.map(compile);
   const byId = new Map(intents.map((r) => [r.id, r]));
   const answerIntentOf = new Map<string, string>();
-  for (const r of intents) if (r.action === 'answer' && r.scheme && !r.topic && !answerIntentOf.has(r.scheme)) answerIntentOf.set(r.scheme, r.id);
+  for (const r of intents)
+    if (r.action === 'answer' && r.scheme && !r.topic && !answerIntentOf.has(r.scheme))
+      answerIntentOf.set(r.scheme, r.id);
 
   const bayes = new BayesClassifier();
   let documents = 0;
@@ -93,7 +107,8 @@ export function buildClassifier(intents: IntentRule[], knowledge: KnowledgeEntry
         for (const k of c.cjk) if (text.includes(k)) keywords++;
         let patterns = 0;
         for (const p of c.patterns) if (p.test(text)) patterns++;
-        if (keywords + patterns > 0) out.push({ rule: c.rule, keywords, patterns, score: keywords + 2 * patterns });
+        if (keywords + patterns > 0)
+          out.push({ rule: c.rule, keywords, patterns, score: keywords + 2 * patterns });
       }
       return out.sort((a, b) => b.score - a.score || b.rule.priority - a.rule.priority);
     },
@@ -126,7 +141,9 @@ function multinomial(bayes: BayesClassifier): (terms: string[]) => Prediction[] 
     return { label, counts, denominator };
   });
   return (terms) => {
-    const present = [...new Set(terms)].map((t) => featureIndex.get(t)).filter((i): i is number => i !== undefined);
+    const present = [...new Set(terms)]
+      .map((t) => featureIndex.get(t))
+      .filter((i): i is number => i !== undefined);
     if (present.length === 0) return [];
     const scored = classes.map((c) => {
       let score = 0;

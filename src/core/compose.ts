@@ -4,7 +4,8 @@ import type { Choice, ContentLang, DeskId, Lang, SmalltalkKindLike } from './typ
 /** The short texts the bot says around the knowledge: greetings, prompts, handoff offers. */
 const WORDS = {
   en: {
-    greeting: "Hello, I'm Madoguchi, the inquiry desk for public programmes that support Japanese companies' overseas business.",
+    greeting:
+      "Hello, I'm Madoguchi, the inquiry desk for public programmes that support Japanese companies' overseas business.",
     thanks: "You're welcome. Ask me anything else about the programmes, or ask for a person at any time.",
     bye: 'Thank you for your questions. You can come back here at any time.',
     helpIntro: 'I answer questions about these programmes, with the source of each answer:',
@@ -12,22 +13,26 @@ const WORDS = {
     helpPerson: 'Ask for a person at any time and I will pass your question to the right desk.',
     clarify: 'Your question could be about more than one topic. Which one do you mean?',
     fallback: "I couldn't find that in the programmes I cover:",
-    fallbackPerson: 'Try asking in other words, or ask for a person and I will pass your question to our triage desk.',
+    fallbackPerson:
+      'Try asking in other words, or ask for a person and I will pass your question to our triage desk.',
     empty: 'Please type your question about the programmes below.',
     otherLanguage: 'The knowledge base is in English and Japanese; here is the answer in English.',
     handoff: (desk: string, takes: string, hours: number) =>
       `I can pass this to ${desk}, who handle: ${takes}\nShare your company name, a contact and what you need, and their staff will reply here (they aim to respond within ${hours} hours).`,
   },
   ja: {
-    greeting: 'こんにちは。Madoguchi（窓口）です。日本企業の海外事業を支援する公的プログラムについてのご質問にお答えします。',
-    thanks: 'どういたしまして。プログラムについて他にもご質問があればどうぞ。担当者との相談もいつでもお申し付けください。',
+    greeting:
+      'こんにちは。Madoguchi（窓口）です。日本企業の海外事業を支援する公的プログラムについてのご質問にお答えします。',
+    thanks:
+      'どういたしまして。プログラムについて他にもご質問があればどうぞ。担当者との相談もいつでもお申し付けください。',
     bye: 'ご質問ありがとうございました。いつでもこちらでお尋ねください。',
     helpIntro: '次のプログラムについて、出典とともにお答えします。',
     helpExamples: '質問の例：',
     helpPerson: '担当者との相談をご希望の場合は、いつでもお申し付けください。適切な窓口におつなぎします。',
     clarify: 'ご質問は複数のトピックに当てはまる可能性があります。どちらについてお知りになりたいですか？',
     fallback: '対応しているプログラムの中に、該当する情報が見つかりませんでした。対応しているプログラム：',
-    fallbackPerson: '言い換えてお試しいただくか、担当者との相談をお申し付けください。総合窓口におつなぎします。',
+    fallbackPerson:
+      '言い換えてお試しいただくか、担当者との相談をお申し付けください。総合窓口におつなぎします。',
     empty: 'プログラムについてのご質問を入力してください。',
     otherLanguage: '',
     handoff: (desk: string, takes: string, hours: number) =>

@@ -62,10 +62,14 @@ export function createEngine(deps: {
   const entries = new Map(content.knowledge.map((e) => [e.id, e]));
   const answerIntent = new Map<SchemeId, string>();
   for (const r of content.intents) {
-    if (r.action === 'answer' && r.scheme && !r.topic && !answerIntent.has(r.scheme)) answerIntent.set(r.scheme, r.id);
+    if (r.action === 'answer' && r.scheme && !r.topic && !answerIntent.has(r.scheme))
+      answerIntent.set(r.scheme, r.id);
   }
 
-  function reply(base: Pick<Reply, 'action' | 'intent' | 'confidence' | 'text'> & Partial<Reply>, lang: Lang): Reply {
+  function reply(
+    base: Pick<Reply, 'action' | 'intent' | 'confidence' | 'text'> & Partial<Reply>,
+    lang: Lang,
+  ): Reply {
     return {
       scheme: null,
       desk: null,
@@ -105,7 +109,15 @@ export function createEngine(deps: {
     );
   }
 
-  function handoff(desk: DeskId, intent: string, confidence: number, scheme: SchemeId | null, lang: Lang, rl: ContentLang, used: string[]): Reply {
+  function handoff(
+    desk: DeskId,
+    intent: string,
+    confidence: number,
+    scheme: SchemeId | null,
+    lang: Lang,
+    rl: ContentLang,
+    used: string[],
+  ): Reply {
     const d = deskOf(content, desk) ?? deskOf(content, 'general');
     return reply(
       {
@@ -122,7 +134,13 @@ export function createEngine(deps: {
     );
   }
 
-  function smalltalk(kind: SmalltalkKindLike, intent: string | null, confidence: number, lang: Lang, rl: ContentLang): Reply {
+  function smalltalk(
+    kind: SmalltalkKindLike,
+    intent: string | null,
+    confidence: number,
+    lang: Lang,
+    rl: ContentLang,
+  ): Reply {
     const overviews = content.knowledge.filter((e) => e.topic === 'overview').slice(0, 3);
     return reply(
       {
@@ -169,7 +187,9 @@ export function createEngine(deps: {
     const best = (pred: (m: RuleMatch) => boolean) => rules.find(pred);
     const person = best((m) => m.rule.action === 'handoff' && m.rule.desk === 'general');
     const deskRule = best((m) => m.rule.action === 'handoff' && m.rule.desk !== 'general');
-    const deskRequest = best((m) => m.rule.action === 'handoff' && m.rule.desk !== 'general' && m.patterns > 0);
+    const deskRequest = best(
+      (m) => m.rule.action === 'handoff' && m.rule.desk !== 'general' && m.patterns > 0,
+    );
     const small = best((m) => m.rule.action === 'smalltalk');
     const outOfScope = best((m) => m.rule.action === 'fallback');
     const schemeRule = best((m) => m.rule.action === 'answer' && m.rule.scheme !== undefined);
@@ -179,7 +199,8 @@ export function createEngine(deps: {
 
     // The programme the question names, else the one the classifier is sure of.
     let scheme: SchemeId | null = schemeRule?.rule.scheme ?? null;
-    if (!scheme && topRule?.action === 'answer' && topRule.scheme && (top?.probability ?? 0) > 0.7) scheme = topRule.scheme;
+    if (!scheme && topRule?.action === 'answer' && topRule.scheme && (top?.probability ?? 0) > 0.7)
+      scheme = topRule.scheme;
     const followUp = !scheme && ctx?.scheme ? ctx.scheme : null;
     const boostScheme = scheme ?? followUp ?? undefined;
     const search = index.search(tokens, {
@@ -188,17 +209,71 @@ export function createEngine(deps: {
     });
     const [h1, h2] = search.hits;
     const knownShare = search.knownShare;
-    const strong = h1 !== undefined && h1.score >= THRESHOLDS.minScore && h1.coverage >= THRESHOLDS.minCoverage && h1.explained >= THRESHOLDS.minExplained;
+    const strong =
+      h1 !== undefined &&
+      h1.score >= THRESHOLDS.minScore &&
+      h1.coverage >= THRESHOLDS.minCoverage &&
+      h1.explained >= THRESHOLDS.minExplained;
 
     // 1. A request for a person, or a desk-specific request.
-    const classifierHandoff = !person && !deskRequest && !strong && topRule?.action === 'handoff' && (top?.probability ?? 0) >= THRESHOLDS.classifierAlone;
+    const classifierHandoff =
+      !person &&
+      !deskRequest &&
+      !strong &&
+      topRule?.action === 'handoff' &&
+      (top?.probability ?? 0) >= THRESHOLDS.classifierAlone;
     if (person || deskRequest || classifierHandoff) {
       const used = strong && h1 ? [h1.entry.id] : [];
-      if (deskRequest?.rule.desk) return handoff(deskRequest.rule.desk, deskRequest.rule.id, 0.92, deskRequest.rule.scheme ?? scheme, lang, rl, used);
-      if (deskRule?.rule.desk) return handoff(deskRule.rule.desk, deskRule.rule.id, 0.88, deskRule.rule.scheme ?? scheme, lang, rl, used);
-      if (strong && h1 && scheme === h1.entry.scheme) return handoff(h1.entry.desk, person?.rule.id ?? 'handoff.person', 0.8, h1.entry.scheme, lang, rl, used);
-      if (ctx?.desk) return handoff(ctx.desk, person?.rule.id ?? 'handoff.person', 0.75, ctx.scheme, lang, rl, ctx.entry ? [ctx.entry] : []);
-      if (classifierHandoff && topRule?.desk) return handoff(topRule.desk, topRule.id, top?.probability ?? 0.5, topRule.scheme ?? null, lang, rl, used);
+      if (deskRequest?.rule.desk)
+        return handoff(
+          deskRequest.rule.desk,
+          deskRequest.rule.id,
+          0.92,
+          deskRequest.rule.scheme ?? scheme,
+          lang,
+          rl,
+          used,
+        );
+      if (deskRule?.rule.desk)
+        return handoff(
+          deskRule.rule.desk,
+          deskRule.rule.id,
+          0.88,
+          deskRule.rule.scheme ?? scheme,
+          lang,
+          rl,
+          used,
+        );
+      if (strong && h1 && scheme === h1.entry.scheme)
+        return handoff(
+          h1.entry.desk,
+          person?.rule.id ?? 'handoff.person',
+          0.8,
+          h1.entry.scheme,
+          lang,
+          rl,
+          used,
+        );
+      if (ctx?.desk)
+        return handoff(
+          ctx.desk,
+          person?.rule.id ?? 'handoff.person',
+          0.75,
+          ctx.scheme,
+          lang,
+          rl,
+          ctx.entry ? [ctx.entry] : [],
+        );
+      if (classifierHandoff && topRule?.desk)
+        return handoff(
+          topRule.desk,
+          topRule.id,
+          top?.probability ?? 0.5,
+          topRule.scheme ?? null,
+          lang,
+          rl,
+          used,
+        );
       return handoff('general', person?.rule.id ?? 'handoff.person', 0.65, scheme, lang, rl, used);
     }
 
@@ -206,7 +281,13 @@ export function createEngine(deps: {
     if (small && (!strong || small.patterns > 0)) {
       return smalltalk(small.rule.smalltalk ?? 'help', small.rule.id, 0.9, lang, rl);
     }
-    if (!small && !strong && topRule?.action === 'smalltalk' && (top?.probability ?? 0) >= THRESHOLDS.classifierAlone && tokens.length <= 4) {
+    if (
+      !small &&
+      !strong &&
+      topRule?.action === 'smalltalk' &&
+      (top?.probability ?? 0) >= THRESHOLDS.classifierAlone &&
+      tokens.length <= 4
+    ) {
       return smalltalk(topRule.smalltalk ?? 'help', topRule.id, top?.probability ?? 0.5, lang, rl);
     }
 
@@ -230,7 +311,11 @@ export function createEngine(deps: {
       if (ambiguous) {
         const candidates = search.hits
           .filter((h) => h.score >= THRESHOLDS.clarifyRatio * h1.score * 0.9)
-          .filter((h, i, all) => all.findIndex((x) => x.entry.scheme === h.entry.scheme && x.entry.topic === h.entry.topic) === i)
+          .filter(
+            (h, i, all) =>
+              all.findIndex((x) => x.entry.scheme === h.entry.scheme && x.entry.topic === h.entry.topic) ===
+              i,
+          )
           .slice(0, 3);
         return reply(
           {
@@ -238,14 +323,24 @@ export function createEngine(deps: {
             intent: null,
             confidence: sigmoid(-1 + 2 * margin),
             text: clarifyText(rl),
-            suggestions: candidates.map((h) => ({ ...choiceFor(h.entry, rl), label: `${h.entry.title[rl]}` })),
+            suggestions: candidates.map((h) => ({
+              ...choiceFor(h.entry, rl),
+              label: `${h.entry.title[rl]}`,
+            })),
             entries: candidates.map((h) => h.entry.id),
           },
           lang,
         );
       }
       const agrees = scheme === null || scheme === h1.entry.scheme;
-      const confidence = sigmoid(-3.2 + 0.9 * Math.log1p(h1.score) + 2.2 * h1.coverage + 1.6 * margin + (agrees ? 0.6 : -0.8) + (knownShare - 0.5));
+      const confidence = sigmoid(
+        -3.2 +
+          0.9 * Math.log1p(h1.score) +
+          2.2 * h1.coverage +
+          1.6 * margin +
+          (agrees ? 0.6 : -0.8) +
+          (knownShare - 0.5),
+      );
       const intent = schemeRule?.rule.scheme === h1.entry.scheme ? schemeRule.rule.id : null;
       return answer(h1, intent, confidence, lang, rl);
     }
@@ -266,11 +361,21 @@ export function createEngine(deps: {
           at: clock.now().toISOString(),
           user: inquiry.user.id,
           text: inquiry.text.length > 2000 ? `${inquiry.text.slice(0, 2000)}…` : inquiry.text,
-          reply: { action: r.action, intent: r.intent, scheme: r.scheme, desk: r.desk, text: r.text, entries: r.entries },
+          reply: {
+            action: r.action,
+            intent: r.intent,
+            scheme: r.scheme,
+            desk: r.desk,
+            text: r.text,
+            entries: r.entries,
+          },
         },
         { scheme: r.scheme, entry: focusEntry?.id ?? null, desk: focusEntry?.desk ?? r.desk },
       );
-      deps.logger?.debug({ action: r.action, intent: r.intent, confidence: r.confidence, entries: r.entries }, 'inquiry decided');
+      deps.logger?.debug(
+        { action: r.action, intent: r.intent, confidence: r.confidence, entries: r.entries },
+        'inquiry decided',
+      );
       return r;
     },
     transcript(conversation) {

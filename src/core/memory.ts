@@ -14,7 +14,11 @@ export interface ConversationContext {
 /** Per-conversation context, bounded in count, age and turns, shared across engine swaps. */
 export interface ConversationMemory {
   get(conversation: string): ConversationContext | undefined;
-  record(conversation: string, turn: Turn, focus: Pick<ConversationContext, 'scheme' | 'entry' | 'desk'>): void;
+  record(
+    conversation: string,
+    turn: Turn,
+    focus: Pick<ConversationContext, 'scheme' | 'entry' | 'desk'>,
+  ): void;
   readonly size: number;
 }
 

@@ -6,8 +6,24 @@ const SLACK_LINK = /<((?:https?|mailto):[^>|]*)(?:\|([^>]*))?>/gi;
 const TEAMS_AT = /<at>[^<]*<\/at>/gi;
 const HTML_TAG = /<\/?[a-z][^>]*>/gi;
 const URL = /\b(?:https?:\/\/|www\.)\S+/gi;
-// C0/C1 controls except tab/newline, zero-width and bidi controls, BOM, variation selectors.
-const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFE00-\uFE0F]/g;
+/** C0/C1 controls except tab and newline, zero-width and bidi controls, BOM, variation selectors. */
+function isInvisible(code: number): boolean {
+  return (
+    (code <= 0x1f && code !== 0x09 && code !== 0x0a && code !== 0x0d) ||
+    (code >= 0x7f && code <= 0x9f) ||
+    (code >= 0x200b && code <= 0x200f) ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2060 && code <= 0x206f) ||
+    code === 0xfeff ||
+    (code >= 0xfe00 && code <= 0xfe0f)
+  );
+}
+
+function stripInvisible(text: string): string {
+  let out = '';
+  for (const ch of text) if (!isInvisible(ch.codePointAt(0) ?? 0)) out += ch;
+  return out;
+}
 
 /**
  * The text the engine classifies: platform markup, links and invisible characters removed,
@@ -15,9 +31,11 @@ const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u
  */
 export function normalise(input: string): string {
   const head = input.length > MAX_PROCESSED_CHARS * 4 ? input.slice(0, MAX_PROCESSED_CHARS * 4) : input;
-  const text = head
-    .replace(INVISIBLE, '')
-    .replace(SLACK_LINK, (_m, _url: string, label?: string) => ` ${label && !/^(https?:|www\.)/i.test(label) ? label : ''} `)
+  const text = stripInvisible(head)
+    .replace(
+      SLACK_LINK,
+      (_m, _url: string, label?: string) => ` ${label && !/^(https?:|www\.)/i.test(label) ? label : ''} `,
+    )
     .replace(SLACK_TOKEN, ' ')
     .replace(TEAMS_AT, ' ')
     .replace(HTML_TAG, ' ')

@@ -1,7 +1,7 @@
 import type { KnowledgeEntry } from '../content/types.js';
-import { CONTENT_LANGS, type SchemeId } from './types.js';
 import { normalise } from './normalize.js';
 import { type Token, tokenize } from './tokenize.js';
+import { CONTENT_LANGS, type SchemeId } from './types.js';
 
 /** Field weights for BM25F: a match in a title or an alternate question says more than one in the body. */
 export const FIELD_WEIGHTS = { title: 3, questions: 2.5, tags: 2, body: 1 } as const;
@@ -116,13 +116,17 @@ export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
     for (const [term, tf] of pseudo) {
       const weight = ((idfOf.get(term) ?? 0) * tf * (K1 + 1)) / (tf + K1);
       let p = build.get(term);
-      if (!p) build.set(term, (p = { docs: [], weights: [] }));
+      if (!p) {
+        p = { docs: [], weights: [] };
+        build.set(term, p);
+      }
       p.docs.push(doc);
       p.weights.push(weight);
     }
   });
   const postings = new Map<string, Posting>();
-  for (const [term, p] of build) postings.set(term, { docs: Int32Array.from(p.docs), weights: Float32Array.from(p.weights) });
+  for (const [term, p] of build)
+    postings.set(term, { docs: Int32Array.from(p.docs), weights: Float32Array.from(p.weights) });
 
   const corrector = buildCorrector(surface);
   const maxIdf = Math.max(1, ...idfOf.values());
@@ -145,7 +149,10 @@ export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
     idf: (term) => idfOf.get(term) ?? 0,
     has: (term) => postings.has(term),
     search(tokens, options = {}) {
-      const exactDoc = options.exactKey ? exactQuestions.get(options.exactKey) : undefined;
+      // An exact alternate question is authoritative, unless the conversation is about another programme.
+      let exactDoc = options.exactKey ? exactQuestions.get(options.exactKey) : undefined;
+      if (exactDoc !== undefined && options.boostScheme && entries[exactDoc]?.scheme !== options.boostScheme)
+        exactDoc = undefined;
       const known: string[] = [];
       const unknown: string[] = [];
       for (const token of tokens) {
@@ -190,7 +197,13 @@ export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
       }
       hits.sort((a, b) => b.score - a.score);
       const knownShare = knownWeight / questionWeight;
-      return { hits: hits.slice(0, options.limit ?? 5), known, unknown, knownShare, exact: exactDoc !== undefined };
+      return {
+        hits: hits.slice(0, options.limit ?? 5),
+        known,
+        unknown,
+        knownShare,
+        exact: exactDoc !== undefined,
+      };
     },
   };
 }

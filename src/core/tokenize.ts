@@ -13,7 +13,8 @@ const STOPWORDS = new Set(
   ).split(' '),
 );
 
-const SCRIPT_RUN = /[a-z0-9\u00C0-\u024F]+(?:['’.-][a-z0-9\u00C0-\u024F]+)*|[\u3040-\u309F]+|[\u30A0-\u30FF\u31F0-\u31FFー]+|[\u3400-\u4DBF\u4E00-\u9FFF々]+/g;
+const SCRIPT_RUN =
+  /[a-z0-9\u00C0-\u024F]+(?:['’.-][a-z0-9\u00C0-\u024F]+)*|[\u3040-\u309F]+|[\u30A0-\u30FF\u31F0-\u31FFー]+|[\u3400-\u4DBF\u4E00-\u9FFF々]+/g;
 const HIRAGANA = /^[\u3040-\u309F]+$/;
 const KATAKANA = /^[\u30A0-\u30FF\u31F0-\u31FFー]+$/;
 const LATIN = /^[a-z0-9\u00C0-\u024F]/;

@@ -25,8 +25,11 @@ describe('conversation cases (test/conversations/*.yml)', () => {
       .map((c, i) => ({ c, failures: runCase(engine, c, `case-${i}`) }))
       .filter((r) => r.failures.length > 0);
     const passed = cases.length - failed.length;
-    for (const { c, failures } of failed) console.log(`✗ ${c.file} — ${c.name}\n    ${failures.join('\n    ')}`);
-    console.log(`conversations: ${passed}/${cases.length} cases pass (${((100 * passed) / cases.length).toFixed(1)}%)`);
+    for (const { c, failures } of failed)
+      console.log(`✗ ${c.file} — ${c.name}\n    ${failures.join('\n    ')}`);
+    console.log(
+      `conversations: ${passed}/${cases.length} cases pass (${((100 * passed) / cases.length).toFixed(1)}%)`,
+    );
     expect(passed / cases.length).toBeGreaterThanOrEqual(0.95);
   });
 });

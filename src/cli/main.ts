@@ -1,0 +1,25 @@
+import { runAsk, runChat } from './ask.js';
+import type { CliCommand, CliIO } from './io.js';
+import { runKb } from './kb.js';
+
+const USAGE = `Usage: madoguchi <command>
+
+  ask "question" [--debug]  answer one question (human-readable)
+  ask --json                JSON lines in on stdin, one JSON line out per input
+  chat [--debug]            talk to the bot in the terminal
+  kb check                  validate intents/ and knowledge/
+  kb stats [--json]         entries per scheme and language, intents, desks
+`;
+
+const COMMANDS: Record<string, CliCommand> = { ask: runAsk, chat: runChat, kb: runKb };
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    const asked = name === undefined || name === '--help' || name === 'help';
+    (asked ? io.stdout : io.stderr).write(USAGE);
+    return asked ? 0 : 2;
+  }
+  return command(rest, io);
+}

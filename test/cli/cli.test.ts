@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { repoRoot } from '../helpers.js';
+
+/** Runs the CLI in-process with fake streams. */
+async function run(args: string[], stdin = '', env: Record<string, string> = {}) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const chunks = { out: '', err: '' };
+  out.on('data', (c) => (chunks.out += c));
+  err.on('data', (c) => (chunks.err += c));
+  const input = new PassThrough();
+  input.end(stdin);
+  const code = await main(args, { stdin: input, stdout: out, stderr: err, env, contentDir: repoRoot });
+  return { code, stdout: chunks.out, stderr: chunks.err };
+}
+
+const tmp: string[] = [];
+afterAll(async () => {
+  await Promise.all(tmp.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe('ask --json (the DESIGN.md contract), through the real CLI process', () => {
+  it('answers JSON lines in order, shares context by session, and reports bad lines without stopping', async () => {
+    const input = [
+      JSON.stringify({ id: 'q1', text: 'Tell me about the JETRO MOU with Chongqing', session: 's' }),
+      'this is not json',
+      JSON.stringify({ id: 'q2' }),
+      JSON.stringify({ id: 'q3', text: 'When was it signed?', session: 's' }),
+      JSON.stringify({ id: 'q4', text: 'connect me with them', session: 's' }),
+      JSON.stringify({ id: 'q5', text: 'こんにちは' }),
+    ].join('\n');
+    const child = execFile('npx', ['tsx', 'src/cli.ts', 'ask', '--json'], { cwd: repoRoot });
+    child.stdin?.end(`${input}\n`);
+    let stdout = '';
+    child.stdout?.on('data', (c) => (stdout += c));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id)).toEqual(['q1', null, 'q2', 'q3', 'q4', 'q5']);
+    expect(lines[0]).toMatchObject({ action: 'answer', scheme: 'jetro-chongqing', desk: null, lang: 'en' });
+    expect(Object.keys(lines[0])).toEqual(
+      expect.arrayContaining([
+        'id',
+        'action',
+        'intent',
+        'confidence',
+        'scheme',
+        'desk',
+        'answer',
+        'sources',
+        'lang',
+      ]),
+    );
+    expect(lines[0].sources[0]).toMatchObject({ date: '2013-10-31', url: expect.stringMatching(/^https:/) });
+    expect(lines[1].error).toMatch(/not valid JSON/);
+    expect(lines[2].error).toMatch(/"text"/);
+    expect(lines[3]).toMatchObject({ action: 'answer', scheme: 'jetro-chongqing' });
+    expect(lines[3].answer).toContain('October 31, 2013');
+    expect(lines[4]).toMatchObject({ action: 'handoff', desk: 'jetro-chongqing' });
+    expect(lines[5]).toMatchObject({ action: 'smalltalk', lang: 'ja' });
+  });
+});
+
+describe('ask, kb check, kb stats (in-process)', () => {
+  it('ask prints the answer with its source and date', async () => {
+    const r = await run(['ask', 'What is SBIC?']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Small and Medium Business Investment & Consultation');
+    expect(r.stdout).toMatch(
+      /Source: Ministry of Economy, Trade and Industry \(METI\), .*\(September 29, 2015\)/,
+    );
+  });
+  it('ask without a question is a usage error', async () => {
+    expect((await run(['ask'])).code).toBe(2);
+  });
+  it('kb check passes on the real tree with a one-line summary', async () => {
+    const r = await run(['kb', 'check']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok: \d+ knowledge entries \(en\+ja\), \d+ intents, 9 desks/);
+  });
+  it('kb check fails with file:line: field: problem for a broken file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'madoguchi-cli-'));
+    tmp.push(dir);
+    await cp(join(repoRoot, 'knowledge'), join(dir, 'knowledge'), { recursive: true });
+    await cp(join(repoRoot, 'intents'), join(dir, 'intents'), { recursive: true });
+    const file = join(dir, 'knowledge/jetro-chongqing/summit.md');
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace('scheme: jetro-chongqing', 'scheme: jetro-chongking'),
+    );
+    const r = await run(['kb', 'check'], '', { MADOGUCHI_CONTENT_DIR: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'knowledge/jetro-chongqing/summit.md:3: scheme: expected one of jbic-aguascalientes, meti-global-alliance, jetro-chongqing, got "jetro-chongking"',
+    );
+  });
+  it('kb stats counts entries per scheme and language', async () => {
+    const r = await run(['kb', 'stats', '--json']);
+    const stats = JSON.parse(r.stdout);
+    expect(Object.keys(stats.schemes)).toEqual([
+      'jbic-aguascalientes',
+      'meti-global-alliance',
+      'jetro-chongqing',
+    ]);
+    expect(stats.schemes['jetro-chongqing'].ja.entries).toBeGreaterThan(10);
+    expect(stats.desks).toHaveLength(9);
+  });
+  it('an unknown command prints usage and fails', async () => {
+    const r = await run(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage');
+  });
+});

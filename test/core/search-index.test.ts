@@ -1,0 +1,46 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Content } from '../../src/content/types.js';
+import { normalise } from '../../src/core/normalize.js';
+import { buildSearchIndex, questionKey, type SearchIndex } from '../../src/core/search-index.js';
+import { tokenize } from '../../src/core/tokenize.js';
+import { realContent } from '../helpers.js';
+
+let content: Content;
+let index: SearchIndex;
+beforeAll(async () => {
+  content = await realContent();
+  index = buildSearchIndex(content.knowledge);
+});
+const search = (q: string, options = {}) => index.search(tokenize(normalise(q)), options);
+
+describe('search index', () => {
+  it('ranks the entry whose title and questions match first', () => {
+    expect(search('World Hot Spring City designation').hits[0]?.entry.id).toBe(
+      'jetro-chongqing/world-hot-spring-city',
+    );
+  });
+  it('corrects a one-letter typo against the vocabulary', () => {
+    const r = search('Aguascalients japan desk');
+    expect(r.unknown).toEqual([]);
+    expect(r.hits[0]?.entry.id).toBe('jbic-aguascalientes/japan-desk');
+  });
+  it('boosts the scheme in context', () => {
+    const plain = search('who signed');
+    const boosted = search('who signed', { boostScheme: 'jetro-chongqing', boost: 3 });
+    expect(boosted.hits[0]?.entry.scheme).toBe('jetro-chongqing');
+    expect(plain.hits.length).toBeGreaterThan(1);
+  });
+  it('reports how much of a question it can explain', () => {
+    const known = search('When was the JBIC MOU signed?');
+    const unknown = search('who won the world cup');
+    expect(known.hits[0]?.explained ?? 0).toBeGreaterThan(unknown.hits[0]?.explained ?? 0);
+    expect(unknown.unknown).toContain('cup');
+  });
+  it('matches an alternate question exactly', () => {
+    const entry = content.knowledge.find((e) => e.id === 'jetro-chongqing/about-chongqing');
+    const q = entry?.questions.ja[0] ?? '';
+    const r = index.search(tokenize(normalise(q)), { exactKey: questionKey(q) });
+    expect(r.exact).toBe(true);
+    expect(r.hits[0]?.entry.id).toBe(entry?.id);
+  });
+});
