@@ -1,6 +1,7 @@
 import { runAsk, runChat } from './ask.js';
 import type { CliCommand, CliIO } from './io.js';
 import { runKb } from './kb.js';
+import { runTickets } from './tickets.js';
 
 const USAGE = `Usage: madoguchi <command>
 
@@ -9,9 +10,10 @@ const USAGE = `Usage: madoguchi <command>
   chat [--debug]            talk to the bot in the terminal
   kb check                  validate intents/ and knowledge/
   kb stats [--json]         entries per scheme and language, intents, desks
+  tickets <command>         open, list, show, claim, resolve, reopen, close tickets (tickets --help)
 `;
 
-const COMMANDS: Record<string, CliCommand> = { ask: runAsk, chat: runChat, kb: runKb };
+const COMMANDS: Record<string, CliCommand> = { ask: runAsk, chat: runChat, kb: runKb, tickets: runTickets };
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;

@@ -1,0 +1,306 @@
+import type { Logger } from 'pino';
+import type { DeskDirectory } from '../content/types.js';
+import type { Clock, DeskId, UserRef } from '../core/types.js';
+import { TicketError } from './errors.js';
+import type { Actor, TicketService } from './service-types.js';
+import type { TicketStore } from './store.js';
+import type { Audience, Delivery, Ticket, TicketEvent, TicketEventType, TicketStatus } from './types.js';
+
+/** Which statuses each action may start from. */
+const FROM: Record<'claim' | 'resolve' | 'reopen' | 'close' | 'reassign', TicketStatus[]> = {
+  claim: ['open', 'reopened'],
+  resolve: ['open', 'claimed', 'reopened'],
+  reopen: ['resolved', 'closed'],
+  close: ['open', 'claimed', 'resolved', 'reopened'],
+  reassign: ['open', 'claimed', 'reopened'],
+};
+
+/** Who hears about each kind of event. */
+const AUDIENCES: Partial<Record<TicketEventType, Audience[]>> = {
+  created: ['desk', 'requester'],
+  claimed: ['desk', 'requester'],
+  reassigned: ['desk', 'requester'],
+  resolved: ['desk', 'requester'],
+  reopened: ['desk', 'requester'],
+  closed: ['desk', 'requester'],
+  commented: ['requester'],
+  reminded: ['desk'],
+};
+
+const hours = (h: number) => h * 3_600_000;
+
+export interface TicketServiceDeps {
+  store: TicketStore;
+  /** The desks currently loaded (changes on content reload). */
+  desks: () => DeskDirectory;
+  clock: Clock;
+  logger?: Logger;
+  /** Called after every committed change (e.g. to kick the outbox). */
+  onChange?: (ticket: Ticket) => void;
+  /** Channels that have a notifier; 'log' always does. Deliveries are queued only for these. */
+  channels?: ReadonlyArray<Delivery['channel']>;
+}
+
+/** The ticket lifecycle: permissions, transitions, audit events and the notification outbox. */
+export function createTicketService(deps: TicketServiceDeps): TicketService & {
+  /** Appends a reminder for every open ticket past its due time, at most one per reminder interval. */
+  remind(): Promise<Ticket[]>;
+} {
+  const { store, clock } = deps;
+  const deskOf = (id: DeskId) => deps.desks().desks.find((d) => d.id === id);
+  const isAdmin = (user: UserRef) => deps.desks().admins.includes(user);
+  const canWork = (user: UserRef, desk: DeskId) =>
+    isAdmin(user) || (deskOf(desk)?.staff.includes(user) ?? false);
+
+  /** The deliveries an event queues: one per audience and channel that can reach it. */
+  function deliveriesFor(ticket: Ticket, event: TicketEvent): Delivery[] {
+    const out: Delivery[] = [];
+    const at = event.at;
+    const active = new Set(deps.channels ?? []);
+    for (const audience of AUDIENCES[event.type] ?? []) {
+      const channels: Delivery['channel'][] = [];
+      if (audience === 'desk') {
+        const notify = deskOf(ticket.desk)?.notify ?? {};
+        if (notify.slackChannel && active.has('slack')) channels.push('slack');
+        if (notify.teamsConversation && active.has('teams')) channels.push('teams');
+        if (active.has('web')) channels.push('web');
+      } else if (active.has(ticket.origin.platform)) {
+        channels.push(ticket.origin.platform);
+      }
+      if (channels.length === 0) channels.push('log');
+      for (const channel of channels) {
+        out.push({
+          id: `${ticket.id}-${event.seq}-${audience}-${channel}`,
+          audience,
+          channel,
+          eventSeq: event.seq,
+          kind: event.type,
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: at,
+        });
+      }
+    }
+    return out;
+  }
+
+  function append(ticket: Ticket, event: Omit<TicketEvent, 'seq' | 'at'>): TicketEvent {
+    const full: TicketEvent = { seq: ticket.events.length + 1, at: clock.now().toISOString(), ...event };
+    ticket.events.push(full);
+    ticket.updatedAt = full.at;
+    ticket.outbox.push(...deliveriesFor(ticket, full));
+    return full;
+  }
+
+  const alreadyApplied = (ticket: Ticket, actor: Actor) =>
+    actor.sourceEventId !== undefined &&
+    ticket.events.some((e) => e.sourceEventId === actor.sourceEventId && e.type !== 'refused');
+
+  /** Records a refusal in the audit trail, then throws it. */
+  async function refuse(
+    id: string,
+    actor: Actor,
+    code: 'FORBIDDEN' | 'ILLEGAL_TRANSITION',
+    message: string,
+  ): Promise<never> {
+    await store.update(id, (t) => {
+      append(t, {
+        type: 'refused',
+        actor: actor.user,
+        note: message,
+        ...(actor.sourceEventId ? { sourceEventId: actor.sourceEventId } : {}),
+      });
+    });
+    deps.logger?.info({ ticket: id, actor: actor.user, code }, 'ticket action refused');
+    throw new TicketError(code, message);
+  }
+
+  async function load(id: string): Promise<Ticket> {
+    const t = await store.get(id);
+    if (!t) throw new TicketError('NOT_FOUND', `No ticket ${id}.`);
+    return t;
+  }
+
+  type Action = keyof typeof FROM;
+  async function transition(
+    id: string,
+    actor: Actor,
+    action: Action,
+    apply: (t: Ticket) => Omit<TicketEvent, 'seq' | 'at' | 'actor'>,
+    allowRequester = false,
+  ): Promise<Ticket> {
+    const before = await load(id);
+    if (alreadyApplied(before, actor)) return before;
+    const isRequester = before.requester.userId === actor.user;
+    if (!canWork(actor.user, before.desk) && !(allowRequester && isRequester)) {
+      return refuse(
+        id,
+        actor,
+        'FORBIDDEN',
+        `${actor.user} may not ${action} ${id}: only ${deskOf(before.desk)?.name.en ?? before.desk} staff and admins can${allowRequester ? ', or the requester' : ''}.`,
+      );
+    }
+    if (!FROM[action].includes(before.status)) {
+      const by = before.assignee ? ` by ${before.assignee}` : '';
+      return refuse(
+        id,
+        actor,
+        'ILLEGAL_TRANSITION',
+        `${id} is ${before.status}${before.status === 'claimed' ? by : ''}; it cannot be ${past(action)} now.`,
+      );
+    }
+    const after = await store.update(id, (t) => {
+      if (!FROM[action].includes(t.status))
+        throw new TicketError('ILLEGAL_TRANSITION', `${id} changed meanwhile; it is ${t.status}.`);
+      const from = t.status;
+      const change = apply(t);
+      append(t, {
+        ...change,
+        actor: actor.user,
+        from,
+        to: t.status,
+        ...(actor.sourceEventId ? { sourceEventId: actor.sourceEventId } : {}),
+      });
+    });
+    deps.logger?.info({ ticket: id, action, actor: actor.user, status: after.status }, 'ticket changed');
+    deps.onChange?.(after);
+    return after;
+  }
+
+  return {
+    canWork,
+    isAdmin,
+    async open(input) {
+      const desk = deskOf(input.desk) ?? deskOf('general');
+      if (!desk) throw new TicketError('INVALID', `Unknown desk ${input.desk}.`);
+      const now = clock.now();
+      const { ticket, created } = await store.createIfAbsent(input.key, (id) => {
+        const t: Ticket = {
+          id,
+          key: input.key,
+          desk: desk.id,
+          status: 'open',
+          assignee: null,
+          requester: input.requester,
+          origin: input.origin,
+          packet: input.packet,
+          createdAt: now.toISOString(),
+          updatedAt: now.toISOString(),
+          responseTargetHours: desk.responseTargetHours,
+          dueAt: new Date(now.getTime() + hours(desk.responseTargetHours)).toISOString(),
+          events: [],
+          outbox: [],
+          refs: {},
+        };
+        append(t, {
+          type: 'created',
+          actor: input.requester.userId,
+          desk: desk.id,
+          to: 'open',
+          ...(input.sourceEventId ? { sourceEventId: input.sourceEventId } : {}),
+        });
+        return t;
+      });
+      if (created) {
+        deps.logger?.info({ ticket: ticket.id, desk: ticket.desk }, 'ticket opened');
+        deps.onChange?.(ticket);
+      }
+      return ticket;
+    },
+    claim(id, actor) {
+      return transition(id, actor, 'claim', (t) => {
+        t.status = 'claimed';
+        t.assignee = actor.user;
+        return { type: 'claimed', assignee: actor.user };
+      });
+    },
+    reassign(id, desk, actor) {
+      const target = deskOf(desk);
+      if (!target) return Promise.reject(new TicketError('INVALID', `Unknown desk ${desk}.`));
+      return transition(id, actor, 'reassign', (t) => {
+        t.desk = target.id;
+        t.status = 'open';
+        t.assignee = null;
+        t.responseTargetHours = target.responseTargetHours;
+        t.dueAt = new Date(clock.now().getTime() + hours(target.responseTargetHours)).toISOString();
+        return { type: 'reassigned', desk: target.id };
+      });
+    },
+    resolve(id, actor, note) {
+      return transition(id, actor, 'resolve', (t) => {
+        t.status = 'resolved';
+        return { type: 'resolved', ...(note ? { note } : {}) };
+      });
+    },
+    reopen(id, actor, note) {
+      return transition(id, actor, 'reopen', (t) => {
+        t.status = 'reopened';
+        t.assignee = null;
+        return { type: 'reopened', ...(note ? { note } : {}) };
+      });
+    },
+    close(id, actor) {
+      return transition(
+        id,
+        actor,
+        'close',
+        (t) => {
+          t.status = 'closed';
+          return { type: 'closed' };
+        },
+        true,
+      );
+    },
+    async comment(id, actor, text) {
+      const before = await load(id);
+      if (alreadyApplied(before, actor)) return before;
+      if (!canWork(actor.user, before.desk) && before.requester.userId !== actor.user) {
+        return refuse(id, actor, 'FORBIDDEN', `${actor.user} may not comment on ${id}.`);
+      }
+      const after = await store.update(id, (t) => {
+        append(t, {
+          type: 'commented',
+          actor: actor.user,
+          note: text,
+          ...(actor.sourceEventId ? { sourceEventId: actor.sourceEventId } : {}),
+        });
+      });
+      deps.onChange?.(after);
+      return after;
+    },
+    async get(id, viewer) {
+      const t = await store.get(id);
+      if (!t || viewer === undefined) return t;
+      if (canWork(viewer, t.desk) || t.requester.userId === viewer) return t;
+      throw new TicketError('FORBIDDEN', `${viewer} may not see ${id}.`);
+    },
+    list(query = {}) {
+      return store.list(query);
+    },
+    async remind() {
+      const now = clock.now().getTime();
+      const reminded: Ticket[] = [];
+      for (const t of await store.list()) {
+        if (t.status !== 'open' && t.status !== 'reopened') continue;
+        const interval = hours(deskOf(t.desk)?.reminderIntervalHours ?? 4);
+        const last = t.lastReminderAt ? Date.parse(t.lastReminderAt) : undefined;
+        if (now < Date.parse(t.dueAt) || (last !== undefined && now - last < interval)) continue;
+        const after = await store.update(t.id, (d) => {
+          d.lastReminderAt = new Date(now).toISOString();
+          append(d, { type: 'reminded', actor: 'system:reminders' });
+        });
+        deps.onChange?.(after);
+        reminded.push(after);
+      }
+      return reminded;
+    },
+  };
+}
+
+function past(action: string): string {
+  return (
+    { claim: 'claimed', resolve: 'resolved', reopen: 'reopened', close: 'closed', reassign: 'reassigned' }[
+      action
+    ] ?? action
+  );
+}

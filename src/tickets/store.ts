@@ -1,0 +1,40 @@
+import type { DeskId, UserRef } from '../core/types.js';
+import type { Ticket, TicketStatus } from './types.js';
+
+export interface TicketFilter {
+  desk?: DeskId;
+  status?: TicketStatus;
+  requester?: UserRef;
+}
+
+/**
+ * Persistence of tickets. Every method that changes a ticket is atomic: the change is on disk when
+ * the promise resolves, or it is not visible at all.
+ */
+export interface TicketStore {
+  /** Opens the store (lock, read). Refuses a corrupt file or a store another process holds. */
+  open(): Promise<void>;
+  /** Writes anything pending and releases the store. */
+  close(): Promise<void>;
+  /**
+   * Creates the ticket unless one with the same key exists: the same key always returns the same
+   * ticket. `build` receives the new human-readable id.
+   */
+  createIfAbsent(key: string, build: (id: string) => Ticket): Promise<{ ticket: Ticket; created: boolean }>;
+  get(id: string): Promise<Ticket | undefined>;
+  list(filter?: TicketFilter): Promise<Ticket[]>;
+  /** Applies `mutate` to a copy of the ticket and persists it; the mutation may throw to refuse. */
+  update(id: string, mutate: (ticket: Ticket) => void): Promise<Ticket>;
+}
+
+export function formatTicketId(n: number): string {
+  return `MDG-${String(n).padStart(6, '0')}`;
+}
+
+export function matches(ticket: Ticket, filter: TicketFilter): boolean {
+  return (
+    (!filter.desk || ticket.desk === filter.desk) &&
+    (!filter.status || ticket.status === filter.status) &&
+    (!filter.requester || ticket.requester.userId === filter.requester)
+  );
+}
