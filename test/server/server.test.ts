@@ -1,0 +1,229 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { type RunningServer, startServer } from '../../src/server/app.js';
+import { repoRoot } from '../helpers.js';
+
+let dir: string;
+let server: RunningServer;
+const logger = pino({ level: 'silent' });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'madoguchi-server-'));
+  await cp(join(repoRoot, 'knowledge'), join(dir, 'knowledge'), { recursive: true });
+  await cp(join(repoRoot, 'intents'), join(dir, 'intents'), { recursive: true });
+  const config = loadConfig({
+    PORT: '0',
+    MADOGUCHI_CONTENT_DIR: dir,
+    MADOGUCHI_DATA_DIR: join(dir, 'data'),
+    MADOGUCHI_WATCH: 'false',
+  });
+  server = await startServer({ config, logger });
+});
+afterAll(async () => {
+  await server?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const get = (path: string) => fetch(`${server.url}${path}`);
+const post = (path: string, body: unknown) =>
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('the server', () => {
+  it('answers /healthz and /readyz with the content and ticket status', async () => {
+    expect((await get('/healthz')).status).toBe(200);
+    const ready = await get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      ready: true,
+      knowledgeEntries: expect.any(Number),
+      channels: ['local'],
+    });
+  });
+
+  it('serves the local page and rejects bad requests with a JSON error and no stack trace', async () => {
+    const page = await get('/');
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('Madoguchi');
+    const bad = await fetch(`${server.url}/local/api/ask`, { method: 'POST', body: '{not json' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: 'request body is not valid JSON' });
+    const missing = await post('/local/api/ask', { session: 'short', text: 1 });
+    expect(missing.status).toBe(400);
+    expect((await missing.json()).error).toMatch(/session/);
+    const big = await post('/local/api/ask', { session: 'abcdefgh12', text: 'x'.repeat(1_100_000) });
+    expect(big.status).toBe(413);
+    expect((await get('/nowhere')).status).toBe(404);
+  });
+
+  it('runs the whole loop: question, handoff, staff claim and resolve, requester told', async () => {
+    const session = 'loop0123456789';
+    const asked = await (
+      await post('/local/api/ask', { session, text: 'What is the SME Growth Support Fund?' })
+    ).json();
+    expect(asked.reply).toMatchObject({
+      action: 'answer',
+      scheme: 'meti-global-alliance',
+      offerDesk: 'sme-support-japan',
+    });
+    const opened = await post('/local/api/handoff', {
+      session,
+      desk: 'sme-support-japan',
+      text: 'We would like the fund to invest in us',
+      company: 'Acme Parts',
+      contact: 'acme@example.com',
+      need: 'Investment of the fund',
+    });
+    expect(opened.status).toBe(201);
+    const { ticket } = await opened.json();
+    expect(ticket).toEqual(
+      expect.objectContaining({
+        id: expect.stringMatching(/^MDG-\d{6}$/),
+        desk: 'sme-support-japan',
+        status: 'open',
+      }),
+    );
+    expect(JSON.stringify(ticket)).not.toContain('acme@example.com');
+
+    const refused = await get('/local/api/desk?desk=sme-support-japan&as=web:jbic-staff');
+    expect(refused.status).toBe(403);
+    const desk = await (
+      await get('/local/api/desk?desk=sme-support-japan&as=web:sme-support-japan-staff')
+    ).json();
+    const card = desk.tickets.find((t: { id: string }) => t.id === ticket.id);
+    expect(card.packet.details).toEqual({
+      company: 'Acme Parts',
+      contact: 'acme@example.com',
+      need: 'Investment of the fund',
+    });
+    expect(card.packet.botAnswer.entries).toEqual(asked.reply.entries);
+    expect(card.packet.transcript.map((t: { who: string }) => t.who)).toEqual(['user', 'bot']);
+
+    const stranger = await post(`/local/api/tickets/${ticket.id}/claim`, { as: 'web:jbic-staff' });
+    expect(stranger.status).toBe(403);
+    expect(
+      (await post(`/local/api/tickets/${ticket.id}/claim`, { as: 'web:sme-support-japan-staff' })).status,
+    ).toBe(200);
+    const resolved = await (
+      await post(`/local/api/tickets/${ticket.id}/resolve`, {
+        as: 'web:sme-support-japan-staff',
+        note: 'We will call you',
+      })
+    ).json();
+    expect(resolved.ticket.status).toBe('resolved');
+
+    let requester: { tickets: Array<{ status: string }>; messages: Array<{ text: string }> } = {
+      tickets: [],
+      messages: [],
+    };
+    for (let i = 0; i < 50 && requester.messages.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      requester = await (await get(`/local/api/requester?session=${session}`)).json();
+    }
+    expect(requester.tickets.map((t) => t.status)).toEqual(['resolved']);
+    expect(requester.messages.map((m) => m.text)).toEqual([
+      expect.stringContaining(`has your request ${ticket.id}`),
+      expect.stringContaining('is now working on your request'),
+      expect.stringContaining('We will call you'),
+    ]);
+    expect(requester.messages.join(' ')).not.toContain('acme@example.com');
+  });
+
+  it('reloads content: a broken file keeps the old answers and readiness reports the rejection', async () => {
+    const file = join(dir, 'knowledge/jetro-chongqing/summit.md');
+    const original = await readFile(file, 'utf8');
+    const question = {
+      session: 'reload012345',
+      text: 'When was the 5th International Trade in Services Summit held?',
+    };
+    let failures = 0;
+    let stop = false;
+    const flow = (async () => {
+      let n = 0;
+      while (!stop || n < 200) {
+        const r = await post('/local/api/ask', {
+          ...question,
+          session: `reload${String(n).padStart(6, '0')}`,
+        });
+        if (r.status !== 200 || !(await r.json()).reply.text.includes('October 30 and 31')) failures++;
+        n++;
+        if (n >= 200 && stop) break;
+      }
+      return n;
+    })();
+    await writeFile(file, original.replace('scheme: jetro-chongqing', 'scheme: chongqing'));
+    const rejected = await server.content.reload();
+    expect(rejected).toMatchObject({
+      ok: false,
+      problems: [expect.stringMatching(/summit\.md:3: scheme: expected one of/)],
+    });
+    const ready = await (await get('/readyz')).json();
+    expect(ready.rejected.problems[0]).toMatch(/summit\.md:3: scheme/);
+    await writeFile(
+      file,
+      original.replace('October 30 and 31, 2013, JETRO', 'October 30 and 31, 2013 (two days), JETRO'),
+    );
+    expect(await server.content.reload()).toMatchObject({ ok: true, changed: true });
+    stop = true;
+    const sent = await flow;
+    expect(sent).toBeGreaterThanOrEqual(200);
+    expect(failures).toBe(0);
+    expect((await (await get('/readyz')).json()).rejected).toBeUndefined();
+    const after = await (await post('/local/api/ask', question)).json();
+    expect(after.reply.text).toContain('(two days)');
+    await writeFile(file, original);
+    await server.content.reload();
+  });
+});
+
+describe('the process', () => {
+  it('starts with `npm start`-style wiring and exits 0 on SIGTERM', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'madoguchi-proc-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        PORT: '0',
+        MADOGUCHI_DATA_DIR: data,
+        LOG_LEVEL: 'info',
+        MADOGUCHI_WATCH: 'false',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    for (let i = 0; i < 200 && !out.includes('Madoguchi is ready'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(out).toContain('running in local mode');
+    const url = /"url":"([^"]+)"/.exec(out)?.[1];
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(out).toContain('Madoguchi stopped');
+    await rm(data, { recursive: true, force: true });
+  }, 30_000);
+
+  it('refuses to start on invalid configuration, listing the problems', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, NODE_ENV: 'production', PORT: 'x' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (c) => (err += c));
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(1);
+    expect(err).toContain('PORT:');
+    expect(err).not.toMatch(/\n\s+at /);
+  }, 30_000);
+});
