@@ -364,6 +364,7 @@ export function createEngine(deps: {
           reply: {
             action: r.action,
             intent: r.intent,
+            confidence: r.confidence,
             scheme: r.scheme,
             desk: r.desk,
             text: r.text,

@@ -92,7 +92,7 @@ export interface Turn {
   at: string;
   user: UserRef;
   text: string;
-  reply: Pick<Reply, 'action' | 'intent' | 'scheme' | 'desk' | 'text' | 'entries'>;
+  reply: Pick<Reply, 'action' | 'intent' | 'confidence' | 'scheme' | 'desk' | 'text' | 'entries'>;
 }
 
 /** Smalltalk replies, plus `empty` for a message with nothing to read. */

@@ -26,7 +26,7 @@ export function buildPacket(input: {
     text: input.text.slice(0, MAX_TEXT),
     lang: input.lang,
     intent: reply?.intent ?? null,
-    confidence: input.confidence ?? 0,
+    confidence: input.confidence ?? reply?.confidence ?? 0,
     scheme: reply?.scheme ?? lastAnswer?.reply.scheme ?? null,
     ...(lastAnswer
       ? { botAnswer: { text: lastAnswer.reply.text, sources: [], entries: lastAnswer.reply.entries } }

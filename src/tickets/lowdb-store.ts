@@ -135,7 +135,7 @@ export function createLowdbTicketStore(opts: { dataDir: string; fileName?: strin
         );
       }
       const data = low.data as Partial<StoreData> | null;
-      if (!data || data.format !== 1 || !Array.isArray(data.tickets) || typeof data.seq !== 'number') {
+      if (data?.format !== 1 || !Array.isArray(data.tickets) || typeof data.seq !== 'number') {
         await this.close();
         throw new TicketStoreError(
           'STORE_CORRUPT',

@@ -6,7 +6,7 @@ const turn = (text: string): Turn => ({
   at: '2026-01-01T00:00:00Z',
   user: 'cli:t',
   text,
-  reply: { action: 'answer', intent: null, scheme: null, desk: null, text: '', entries: [] },
+  reply: { action: 'answer', intent: null, confidence: 0, scheme: null, desk: null, text: '', entries: [] },
 });
 
 describe('conversation memory', () => {

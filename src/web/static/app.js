@@ -64,14 +64,14 @@ function showReply({ turn, reply, deskName }) {
     chips.append(
       el('button', {
         type: 'button',
-        text: '👍 Helpful',
+        text: 'Helpful',
         onclick: (e) => feedback(turn, 'helpful', e.target),
       }),
     );
     chips.append(
       el('button', {
         type: 'button',
-        text: '👎 Not helpful',
+        text: 'Not helpful',
         onclick: (e) => feedback(turn, 'not_helpful', e.target),
       }),
     );
@@ -116,7 +116,7 @@ async function ask(text) {
 
 async function feedback(turn, rating, button) {
   await api('/local/api/feedback', { session, turn, rating }).catch(() => undefined);
-  button.textContent = rating === 'helpful' ? '👍 Thanks!' : '👎 Noted';
+  button.textContent = rating === 'helpful' ? 'Thanks!' : 'Noted';
   button.disabled = true;
 }
 
