@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { createSlackAdapter } from '../adapters/slack/index.js';
 import type { Config } from '../config.js';
 import { createConversationMemory } from '../core/memory.js';
 import { type Clock, systemClock } from '../core/types.js';
@@ -101,7 +102,9 @@ export async function startServer(deps: {
   const adapters: ChannelAdapter[] = [];
   // The outbox and the service need each other's kick; bind late.
   let kick: () => void = () => undefined;
-  const channels: Array<'log' | 'web'> = config.localMode ? ['log', 'web'] : ['log'];
+  const channels: Array<'log' | 'web' | 'slack'> = ['log'];
+  if (config.localMode) channels.push('web');
+  if (config.slack) channels.push('slack');
   const tickets = createTicketService({ store, desks, clock, logger, channels, onChange: () => kick() });
   const adapterDeps: AdapterDeps = {
     config,
@@ -116,6 +119,7 @@ export async function startServer(deps: {
     logger,
   };
   if (config.localMode) adapters.push(createLocalAdapter(adapterDeps));
+  if (config.slack) adapters.push(await createSlackAdapter(adapterDeps));
   const outbox = createOutbox({
     store,
     notifiers: [
