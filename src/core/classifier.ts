@@ -77,12 +77,25 @@ export function buildClassifier(intents: IntentRule[], knowledge: KnowledgeEntry
     if (r.action === 'answer' && r.scheme && !r.topic && !answerIntentOf.has(r.scheme))
       answerIntentOf.set(r.scheme, r.id);
 
+  // natural's Bayes classifier, fed sparse observations (feature indices) directly: its text API turns
+  // every training document into a dense vector over the whole vocabulary, which grows quadratically
+  // with the knowledge base (minutes at 10,000 entries).
   const bayes = new BayesClassifier();
+  const featureIndex = new Map<string, number>();
   let documents = 0;
   const add = (text: string, label: string) => {
-    const terms = tokenize(normalise(text)).map((t) => t.term);
+    const terms = [...new Set(tokenize(normalise(text)).map((t) => t.term))];
     if (terms.length === 0) return;
-    bayes.addDocument(terms, label);
+    const observation: Record<number, number> = {};
+    terms.forEach((term, i) => {
+      let index = featureIndex.get(term);
+      if (index === undefined) {
+        index = featureIndex.size;
+        featureIndex.set(term, index);
+      }
+      observation[i] = index;
+    });
+    bayes.classifier.addExample(observation, label);
     documents++;
   };
   for (const r of intents) for (const lang of CONTENT_LANGS) for (const ex of r.examples[lang]) add(ex, r.id);
@@ -90,8 +103,7 @@ export function buildClassifier(intents: IntentRule[], knowledge: KnowledgeEntry
     const label = answerIntentOf.get(e.scheme);
     if (label) for (const lang of CONTENT_LANGS) for (const q of e.questions[lang]) add(q, label);
   }
-  if (documents > 0) bayes.train();
-  const model = multinomial(bayes);
+  const model = multinomial(bayes, featureIndex);
 
   return {
     rule: (id) => byId.get(id),
@@ -125,8 +137,10 @@ export function buildClassifier(intents: IntentRule[], knowledge: KnowledgeEntry
  * makes the intents with the fewest examples win on any rare word; and it scores densely, costing
  * vocabulary x intents per question, where this costs question terms x intents.
  */
-function multinomial(bayes: BayesClassifier): (terms: string[]) => Prediction[] {
-  const featureIndex = new Map(Object.keys(bayes.features).map((f, i) => [f, i]));
+function multinomial(
+  bayes: BayesClassifier,
+  featureIndex: Map<string, number>,
+): (terms: string[]) => Prediction[] {
   const trained = bayes.classifier as unknown as { classFeatures: Record<string, Record<number, number>> };
   const vocabulary = Math.max(1, featureIndex.size);
   const classes = Object.entries(trained.classFeatures ?? {}).map(([label, stored]) => {

@@ -175,30 +175,43 @@ export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
       }
       const knownWeight = known.reduce((sum, t) => sum + (idfOf.get(t) ?? 0), 0);
       const questionWeight = Math.max(1e-9, knownWeight + unknown.length * UNKNOWN_WEIGHT * maxIdf);
-      const hits: Hit[] = [];
+      // Final scores, then a top-k selection: only the best few become Hit objects.
+      const limit = options.limit ?? 5;
       const boost = options.boost ?? 1.5;
+      let best = 0;
       for (const doc of touched) {
         const entry = entries[doc] as KnowledgeEntry;
         let score = (scores[doc] as number) * (entry.topic === 'overview' ? OVERVIEW_PRIOR : 1);
         if (options.boostScheme && entry.scheme === options.boostScheme) score *= boost;
-        hits.push({
-          entry,
-          score,
-          coverage: (matched[doc] as number) / Math.max(1, known.length),
-          explained: (matchedIdf[doc] as number) / questionWeight,
-        });
+        scores[doc] = score;
+        if (score > best) best = score;
+      }
+      if (exactDoc !== undefined && (matched[exactDoc] ?? 0) > 0) scores[exactDoc] = best * 1.5;
+      const top: number[] = [];
+      for (const doc of touched) {
+        const score = scores[doc] as number;
+        if (top.length === limit && score <= (scores[top[limit - 1] as number] as number)) continue;
+        let i = top.length < limit ? top.length : limit - 1;
+        top[i] = doc;
+        while (i > 0 && (scores[top[i - 1] as number] as number) < score) {
+          top[i] = top[i - 1] as number;
+          top[--i] = doc;
+        }
+      }
+      const hits: Hit[] = top.map((doc) => ({
+        entry: entries[doc] as KnowledgeEntry,
+        score: scores[doc] as number,
+        coverage: (matched[doc] as number) / Math.max(1, known.length),
+        explained: (matchedIdf[doc] as number) / questionWeight,
+      }));
+      for (const doc of touched) {
         scores[doc] = 0;
         matched[doc] = 0;
         matchedIdf[doc] = 0;
       }
-      if (exactDoc !== undefined) {
-        const exactHit = hits.find((h) => h.entry === entries[exactDoc]);
-        if (exactHit) exactHit.score = Math.max(...hits.map((h) => h.score)) * 1.5;
-      }
-      hits.sort((a, b) => b.score - a.score);
       const knownShare = knownWeight / questionWeight;
       return {
-        hits: hits.slice(0, options.limit ?? 5),
+        hits,
         known,
         unknown,
         knownShare,

@@ -12,7 +12,10 @@ declare module 'natural/lib/natural/classifiers/bayes_classifier.js' {
   class BayesClassifier {
     constructor(stemmer?: unknown, smoothing?: number);
     features: Record<string, number>;
-    classifier: { getClassifications(observation: Record<number, number> | number[]): Classification[] };
+    classifier: {
+      addExample(observation: Record<number, number> | number[], label: string): void;
+      getClassifications(observation: Record<number, number> | number[]): Classification[];
+    };
     addDocument(text: string | string[], label: string): void;
     train(): void;
   }

@@ -7,12 +7,28 @@ describe('manifest.json (Slack app manifest)', async () => {
   const manifest = JSON.parse(await readFile(join(repoRoot, 'manifest.json'), 'utf8'));
 
   it('asks only for the bot scopes the app uses', () => {
-    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'groups:history', 'im:history']);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([
+      'app_mentions:read',
+      'channels:history',
+      'chat:write',
+      'commands',
+      'groups:history',
+      'im:history',
+    ]);
   });
   it('subscribes to the events the listeners handle, with interactivity and /madoguchi on /slack/events', () => {
-    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(['app_mention', 'message.channels', 'message.groups', 'message.im']);
+    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual([
+      'app_mention',
+      'message.channels',
+      'message.groups',
+      'message.im',
+    ]);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
-    for (const url of [manifest.settings.event_subscriptions.request_url, manifest.settings.interactivity.request_url, manifest.features.slash_commands[0].url]) {
+    for (const url of [
+      manifest.settings.event_subscriptions.request_url,
+      manifest.settings.interactivity.request_url,
+      manifest.features.slash_commands[0].url,
+    ]) {
       expect(new URL(url).pathname).toBe('/slack/events');
     }
     expect(manifest.features.slash_commands[0].command).toBe('/madoguchi');

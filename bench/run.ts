@@ -1,0 +1,157 @@
+// npm run bench: measures the engine, the Slack path, the ticket store and start-up, each against a
+// baseline in the same run, and writes bench/RESULTS.md and bench/results.json.
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../src/config.js';
+import { loadContent } from '../src/content/load.js';
+import { startServer } from '../src/server/app.js';
+import { loadCases } from '../test/conversations/cases.js';
+import { benchRealContent, benchSynthetic, type EngineSizeResult } from './engine.js';
+import { type LoadResult, largestBurst, load, startBareBolt } from './slack.js';
+import { SIGNING_SECRET, startFakeSlackApi } from './slack-fixtures.js';
+import { benchStartup } from './startup.js';
+import { fmt, ratio } from './stats.js';
+import { benchStore, type StoreResult } from './tickets.js';
+
+const root = join(import.meta.dirname, '..');
+const quick = process.argv.includes('--quick');
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+async function main() {
+  const content = await loadContent(root);
+  const utterances = loadCases(join(root, 'test/conversations')).flatMap((c) =>
+    c.turns.map((t) => (t.repeat ? t.text.repeat(t.repeat) : t.text)),
+  );
+
+  log('engine: conversation set');
+  const real = benchRealContent(content, utterances, quick ? 3 : 20);
+  const sizes: EngineSizeResult[] = [];
+  for (const size of [100, 1_000, 10_000]) {
+    log(`engine: synthetic ${size}`);
+    sizes.push(benchSynthetic(content, size, quick ? 200 : 1_000));
+  }
+
+  log('slack path');
+  const api = await startFakeSlackApi();
+  const seconds = quick ? 3 : 10;
+  const bare = await startBareBolt(api.url);
+  const bareFixed = await load(bare.url, { seconds, connections: 20, rate: 200 });
+  const bareMax = await load(bare.url, { seconds, connections: 50 });
+  await bare.stop();
+  const dir = await import('node:fs/promises').then((fs) =>
+    fs.mkdtemp(join(process.env.TMPDIR ?? '/tmp', 'madoguchi-bench-slack-')),
+  );
+  const ours = await startServer({
+    config: loadConfig({
+      PORT: '0',
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: api.url,
+      MADOGUCHI_DATA_DIR: dir,
+      MADOGUCHI_WATCH: 'false',
+      MADOGUCHI_CONTENT_DIR: root,
+    }),
+    logger: pino({ level: 'silent' }),
+  });
+  const oursUrl = `${ours.url}/slack/events`;
+  const oursFixed = await load(oursUrl, { seconds, connections: 20, rate: 200 });
+  const oursMax = await load(oursUrl, { seconds, connections: 50 });
+  log('slack path: bursts');
+  const burstOurs = await largestBurst(oursUrl, quick ? [50, 100, 200] : [50, 100, 200, 400, 800, 1600]);
+  await ours.stop();
+  const bare2 = await startBareBolt(api.url);
+  const burstBare = await largestBurst(bare2.url, quick ? [50, 100, 200] : [50, 100, 200, 400, 800, 1600]);
+  await bare2.stop();
+  await api.close();
+
+  log('ticket store');
+  const stores: StoreResult[] = [];
+  for (const n of [1_000, 10_000]) stores.push(await benchStore(n, quick ? 10 : n >= 10_000 ? 30 : 100));
+
+  log('start-up and memory');
+  const startup = await benchStartup(39_000 + Math.floor(Math.random() * 1000));
+
+  const results = {
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    at: new Date().toISOString(),
+    quick,
+    engine: { conversationSet: real, synthetic: sizes },
+    slack: {
+      fixed200: { ours: oursFixed, bare: bareFixed },
+      saturation: { ours: oursMax, bare: bareMax },
+      largestBurst: { ours: burstOurs, bare: burstBare },
+    },
+    store: stores,
+    startup,
+  };
+  await writeFile(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(root, 'bench/RESULTS.md'), report(results));
+  process.stdout.write(report(results));
+  process.exit(0);
+}
+
+function report(r: {
+  machine: { cpus: number; cpu?: string | undefined; memoryGb: number; node: string };
+  at: string;
+  engine: { conversationSet: { p50: number; p99: number; n: number }; synthetic: EngineSizeResult[] };
+  slack: {
+    fixed200: { ours: LoadResult; bare: LoadResult };
+    saturation: { ours: LoadResult; bare: LoadResult };
+    largestBurst: { ours: number; bare: number };
+  };
+  store: StoreResult[];
+  startup: Awaited<ReturnType<typeof benchStartup>>;
+}): string {
+  const e = r.engine;
+  const lines = [
+    '# Benchmark results',
+    '',
+    `${r.at} · ${r.machine.cpus} × ${r.machine.cpu ?? 'cpu'} · ${r.machine.memoryGb} GiB · Node ${r.machine.node}. Times in ms; ratios are baseline ÷ ours (>1: we are faster), measured in the same run.`,
+    '',
+    '## Engine (classify + retrieve + compose), per inquiry',
+    '',
+    `Conversation test set (${e.conversationSet.n} inquiries over the real knowledge base): p50 ${fmt(e.conversationSet.p50)}, p99 ${fmt(e.conversationSet.p99)}.`,
+    '',
+    '| entries | ours p50 | ours p99 | natural TfIdf p50 | p99 | MiniSearch p50 | p99 | vs TfIdf (p50) | vs MiniSearch (p50) | build ours / TfIdf / MiniSearch | heap MB ours / TfIdf / MiniSearch |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
+    ...e.synthetic.map(
+      (s) =>
+        `| ${s.entries.toLocaleString('en')} | ${fmt(s.ours.p50)} | ${fmt(s.ours.p99)} | ${fmt(s.tfidf.p50)} | ${fmt(s.tfidf.p99)} | ${fmt(s.minisearch.p50)} | ${fmt(s.minisearch.p99)} | ${ratio(s.ours.p50, s.tfidf.p50).toFixed(1)}× | ${ratio(s.ours.p50, s.minisearch.p50).toFixed(1)}× | ${fmt(s.buildMs.ours)} / ${fmt(s.buildMs.tfidf)} / ${fmt(s.buildMs.minisearch)} | ${s.heapMb.ours.toFixed(1)} / ${s.heapMb.tfidf.toFixed(1)} / ${s.heapMb.minisearch.toFixed(1)} |`,
+    ),
+    '',
+    '## Slack path: signed `app_mention` requests into the real server and Bolt receiver, replies to a loopback fake Web API',
+    '',
+    '| load | ours req/s | bare Bolt req/s | ratio | ours ack p50 / p99 | bare ack p50 / p99 | errors + non-2xx (ours / bare) |',
+    '|---|---:|---:|---:|---|---|---|',
+    ...(['fixed200', 'saturation'] as const).map((k) => {
+      const { ours, bare } = r.slack[k];
+      return `| ${k === 'fixed200' ? '200 req/s offered' : 'saturation (50 connections)'} | ${ours.rps.toFixed(0)} | ${bare.rps.toFixed(0)} | ${(ours.rps / bare.rps).toFixed(2)} | ${ours.p50} / ${ours.p99} | ${bare.p50} / ${bare.p99} | ${ours.errors + ours.non2xx} / ${bare.errors + bare.non2xx} |`;
+    }),
+    '',
+    `Largest burst acknowledged entirely within 3 s: ours ${r.slack.largestBurst.ours}, bare Bolt ${r.slack.largestBurst.bare} (tried up to 1,600).`,
+    '',
+    '## Ticket store (lowdb JSON file)',
+    '',
+    '| tickets stored | create p50 / p99 | claim p50 / p99 | baseline: raw JSON write p50 / p99 | file MB |',
+    '|---:|---|---|---|---:|',
+    ...r.store.map(
+      (s) =>
+        `| ${s.stored.toLocaleString('en')} | ${fmt(s.create.p50)} / ${fmt(s.create.p99)} | ${fmt(s.transition.p50)} / ${fmt(s.transition.p99)} | ${fmt(s.rawWrite.p50)} / ${fmt(s.rawWrite.p99)} | ${s.fileMb.toFixed(1)} |`,
+    ),
+    '',
+    '## Start-up and memory',
+    '',
+    `Process start to \`/readyz\` 200: ${r.startup.readyMs} ms (baseline, a bare node:http server started the same way: ${r.startup.bareMs} ms). Resident memory: ${r.startup.rssMbAfterStart.toFixed(0)} MB after start, ${r.startup.rssMbAt5k.toFixed(0)} MB after 5,000 inquiries, ${r.startup.rssMbAt10k.toFixed(0)} MB after 10,000.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+await main();

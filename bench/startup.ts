@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface StartupResult {
+  readyMs: number;
+  /** Baseline: a bare node:http server, same way of starting (node --import tsx). */
+  bareMs: number;
+  rssMbAfterStart: number;
+  rssMbAt5k: number;
+  rssMbAt10k: number;
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function waitFor(url: string, deadline: number): Promise<void> {
+  for (;;) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not ready`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function start(args: string[], env: Record<string, string>) {
+  return spawn(process.execPath, args, {
+    cwd: join(import.meta.dirname, '..'),
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
+}
+
+const QUESTIONS = [
+  'When was the JBIC MOU signed?',
+  'What is the SME Growth Support Fund?',
+  '重慶市との覚書の署名者は？',
+  'hello',
+  'What is the weather in Tokyo?',
+  'Who signed it?',
+];
+
+/** Process start to /readyz 200, and resident memory after start and after 5,000 and 10,000 inquiries. */
+export async function benchStartup(port: number): Promise<StartupResult> {
+  const data = await mkdtemp(join(tmpdir(), 'madoguchi-bench-start-'));
+  let t0 = Date.now();
+  const bare = start(
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `require('node:http').createServer((q,s)=>s.end('ok')).listen(${port + 1},'127.0.0.1')`,
+    ],
+    {},
+  );
+  await waitFor(`http://127.0.0.1:${port + 1}/`, Date.now() + 20_000);
+  const bareMs = Date.now() - t0;
+  bare.kill('SIGTERM');
+
+  t0 = Date.now();
+  const child = start(['--import', 'tsx', 'src/main.ts'], {
+    PORT: String(port),
+    MADOGUCHI_DATA_DIR: data,
+    LOG_LEVEL: 'warn',
+    MADOGUCHI_WATCH: 'false',
+  });
+  await waitFor(`http://127.0.0.1:${port}/readyz`, Date.now() + 30_000);
+  const readyMs = Date.now() - t0;
+  const pid = child.pid as number;
+  const rssMbAfterStart = await rssMb(pid);
+  let rssMbAt5k = 0;
+  for (let i = 0; i < 10_000; i++) {
+    const session = `bench${String(i % 2000).padStart(6, '0')}`;
+    const res = await fetch(`http://127.0.0.1:${port}/local/api/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session, text: QUESTIONS[i % QUESTIONS.length] }),
+    });
+    await res.arrayBuffer();
+    if (i === 4_999) rssMbAt5k = await rssMb(pid);
+  }
+  const rssMbAt10k = await rssMb(pid);
+  const exited = new Promise((r) => child.on('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+  await rm(data, { recursive: true, force: true });
+  return { readyMs, bareMs, rssMbAfterStart, rssMbAt5k, rssMbAt10k };
+}
