@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createSlackAdapter } from '../adapters/slack/index.js';
+import { createTeamsAdapter } from '../adapters/teams/index.js';
 import type { Config } from '../config.js';
 import { createConversationMemory } from '../core/memory.js';
 import { type Clock, systemClock } from '../core/types.js';
@@ -19,6 +20,8 @@ export interface RunningServer {
   url: string;
   port: number;
   content: ContentHolder;
+  /** Resolves when channels loaded after readiness (the Teams emulator) are mounted. */
+  channelsReady(): Promise<void>;
   status(): ServiceStatus;
   /** Stops accepting, finishes requests in flight (up to `graceMs`), stops adapters and the outbox, closes the store. */
   stop(graceMs?: number): Promise<void>;
@@ -102,9 +105,12 @@ export async function startServer(deps: {
   const adapters: ChannelAdapter[] = [];
   // The outbox and the service need each other's kick; bind late.
   let kick: () => void = () => undefined;
-  const channels: Array<'log' | 'web' | 'slack'> = ['log'];
+  // Teams listens with an app id, or in emulator mode outside production.
+  const teamsEnabled = Boolean(config.teams.appId) || config.env !== 'production';
+  const channels: Array<'log' | 'web' | 'slack' | 'teams'> = ['log'];
   if (config.localMode) channels.push('web');
   if (config.slack) channels.push('slack');
+  if (teamsEnabled) channels.push('teams');
   const tickets = createTicketService({ store, desks, clock, logger, channels, onChange: () => kick() });
   const adapterDeps: AdapterDeps = {
     config,
@@ -120,15 +126,13 @@ export async function startServer(deps: {
   };
   if (config.localMode) adapters.push(createLocalAdapter(adapterDeps));
   if (config.slack) adapters.push(await createSlackAdapter(adapterDeps));
-  const outbox = createOutbox({
-    store,
-    notifiers: [
-      createLogNotifier({ logger, desks }),
-      ...adapters.flatMap((a) => (a.notifier ? [a.notifier] : [])),
-    ],
-    clock,
-    logger,
-  });
+  // With an app id Teams is part of readiness; the emulator (local mode) loads after, off the start-up path.
+  if (teamsEnabled && config.teams.appId) adapters.push(await createTeamsAdapter(adapterDeps));
+  const notifiers = [
+    createLogNotifier({ logger, desks }),
+    ...adapters.flatMap((a) => (a.notifier ? [a.notifier] : [])),
+  ];
+  const outbox = createOutbox({ store, notifiers, clock, logger });
   kick = () => {
     outbox.kick().catch((error: unknown) => logger.error({ err: error }, 'outbox pass failed'));
   };
@@ -170,6 +174,18 @@ export async function startServer(deps: {
   };
   routes = [...base, ...adapters.flatMap((a) => a.routes)];
   phase = 'ready';
+  const mount = (a: ChannelAdapter) => {
+    adapters.push(a);
+    if (a.notifier) notifiers.push(a.notifier);
+    routes = [...base, ...adapters.flatMap((x) => x.routes)];
+    kick();
+  };
+  const emulator =
+    teamsEnabled && !config.teams.appId
+      ? createTeamsAdapter(adapterDeps).then(mount, (error: unknown) =>
+          logger.error({ err: error }, 'teams emulator failed to start'),
+        )
+      : Promise.resolve();
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info(
     {
@@ -185,10 +201,12 @@ export async function startServer(deps: {
     url,
     port,
     content,
+    channelsReady: () => emulator.then(() => undefined),
     status: () => status(),
     async stop(graceMs = 8_000) {
       if (phase === 'stopping') return;
       phase = 'stopping';
+      await emulator;
       const closed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
       const deadline = Date.now() + graceMs;

@@ -28,15 +28,16 @@ export function createOutbox(deps: {
 }) {
   const backoff = deps.backoff ?? DEFAULT_BACKOFF;
   const random = deps.random ?? Math.random;
-  const byChannel = new Map(deps.notifiers.map((n) => [n.channel, n]));
+  // Looked up per attempt: a channel may register its notifier after the outbox starts.
+  const notifierFor = (channel: Delivery['channel']) => deps.notifiers.find((n) => n.channel === channel);
   let running: Promise<number> | undefined;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
 
   async function attempt(ticket: Ticket, delivery: Delivery): Promise<void> {
-    const notifier = byChannel.get(delivery.channel);
+    const notifier = notifierFor(delivery.channel);
     let result: DeliveryResult;
-    if (!notifier) result = { ok: false, permanent: true, error: `no notifier for ${delivery.channel}` };
+    if (!notifier) result = { ok: false, error: `no notifier for ${delivery.channel} yet` };
     else {
       try {
         result = await notifier.deliver(ticket, delivery);
