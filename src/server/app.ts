@@ -1,8 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createSlackAdapter } from '../adapters/slack/index.js';
-import { createTeamsAdapter } from '../adapters/teams/index.js';
 import type { Config } from '../config.js';
 import { createConversationMemory } from '../core/memory.js';
 import { type Clock, systemClock } from '../core/types.js';
@@ -125,6 +123,11 @@ export async function startServer(deps: {
     logger,
   };
   if (config.localMode) adapters.push(createLocalAdapter(adapterDeps));
+  // Platform SDKs are loaded only when their channel is on: botbuilder alone takes ~0.6 s to import.
+  const createSlackAdapter = async (d: AdapterDeps) =>
+    (await import('../adapters/slack/index.js')).createSlackAdapter(d);
+  const createTeamsAdapter = async (d: AdapterDeps) =>
+    (await import('../adapters/teams/index.js')).createTeamsAdapter(d);
   if (config.slack) adapters.push(await createSlackAdapter(adapterDeps));
   // With an app id Teams is part of readiness; the emulator (local mode) loads after, off the start-up path.
   if (teamsEnabled && config.teams.appId) adapters.push(await createTeamsAdapter(adapterDeps));

@@ -30,16 +30,29 @@ export async function createSeenStore(opts: {
     // no file yet, or unreadable: start empty (worst case one duplicate reply, never a lost one)
   }
   await mkdir(dirname(opts.file), { recursive: true });
-  let chain: Promise<void> = Promise.resolve();
-  const persist = () => {
-    chain = chain
-      .then(async () => {
-        const tmp = `${opts.file}.tmp`;
-        await writeFile(tmp, JSON.stringify(Object.fromEntries(seen)));
-        await rename(tmp, opts.file);
-      })
-      .catch(() => undefined);
-    return chain;
+  // Group commit: every key added while a write is under way goes to disk in the next single write,
+  // so a burst of events costs a few writes, and each caller still waits until its key is on disk.
+  let writing: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  const write = async () => {
+    const tmp = `${opts.file}.tmp`;
+    await writeFile(tmp, JSON.stringify(Object.fromEntries(seen)));
+    await rename(tmp, opts.file);
+  };
+  const persist = (): Promise<void> => {
+    if (!writing) {
+      writing = write()
+        .catch(() => undefined)
+        .finally(() => {
+          writing = undefined;
+        });
+      return writing;
+    }
+    next ??= writing.then(() => {
+      next = undefined;
+      return persist();
+    });
+    return next;
   };
   return {
     async firstTime(...keys) {
