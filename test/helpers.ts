@@ -1,3 +1,5 @@
+import { cp, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadContent } from '../src/content/load.js';
 import type { Content } from '../src/content/types.js';
@@ -9,4 +11,23 @@ let cached: Promise<Content> | undefined;
 export function realContent(): Promise<Content> {
   cached ??= loadContent(repoRoot);
   return cached;
+}
+
+/** A temporary directory holding a copy of the real intents/ and knowledge/, for tests that change them. */
+export async function copyContent(prefix = 'madoguchi-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await cp(join(repoRoot, 'knowledge'), join(dir, 'knowledge'), { recursive: true });
+  await cp(join(repoRoot, 'intents'), join(dir, 'intents'), { recursive: true });
+  return dir;
+}
+
+/** Polls `fn` until it returns something truthy; fails naming `what` after `ms`. */
+export async function until<T>(fn: () => T | undefined | false, what: string, ms = 8000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

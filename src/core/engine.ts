@@ -224,57 +224,19 @@ export function createEngine(deps: {
       (top?.probability ?? 0) >= THRESHOLDS.classifierAlone;
     if (person || deskRequest || classifierHandoff) {
       const used = strong && h1 ? [h1.entry.id] : [];
+      const to = (desk: DeskId, intent: string, confidence: number, s: SchemeId | null, entries = used) =>
+        handoff(desk, intent, confidence, s, lang, rl, entries);
+      const personIntent = person?.rule.id ?? 'handoff.person';
       if (deskRequest?.rule.desk)
-        return handoff(
-          deskRequest.rule.desk,
-          deskRequest.rule.id,
-          0.92,
-          deskRequest.rule.scheme ?? scheme,
-          lang,
-          rl,
-          used,
-        );
+        return to(deskRequest.rule.desk, deskRequest.rule.id, 0.92, deskRequest.rule.scheme ?? scheme);
       if (deskRule?.rule.desk)
-        return handoff(
-          deskRule.rule.desk,
-          deskRule.rule.id,
-          0.88,
-          deskRule.rule.scheme ?? scheme,
-          lang,
-          rl,
-          used,
-        );
+        return to(deskRule.rule.desk, deskRule.rule.id, 0.88, deskRule.rule.scheme ?? scheme);
       if (strong && h1 && scheme === h1.entry.scheme)
-        return handoff(
-          h1.entry.desk,
-          person?.rule.id ?? 'handoff.person',
-          0.8,
-          h1.entry.scheme,
-          lang,
-          rl,
-          used,
-        );
-      if (ctx?.desk)
-        return handoff(
-          ctx.desk,
-          person?.rule.id ?? 'handoff.person',
-          0.75,
-          ctx.scheme,
-          lang,
-          rl,
-          ctx.entry ? [ctx.entry] : [],
-        );
+        return to(h1.entry.desk, personIntent, 0.8, h1.entry.scheme);
+      if (ctx?.desk) return to(ctx.desk, personIntent, 0.75, ctx.scheme, ctx.entry ? [ctx.entry] : []);
       if (classifierHandoff && topRule?.desk)
-        return handoff(
-          topRule.desk,
-          topRule.id,
-          top?.probability ?? 0.5,
-          topRule.scheme ?? null,
-          lang,
-          rl,
-          used,
-        );
-      return handoff('general', person?.rule.id ?? 'handoff.person', 0.65, scheme, lang, rl, used);
+        return to(topRule.desk, topRule.id, top?.probability ?? 0.5, topRule.scheme ?? null);
+      return to('general', personIntent, 0.65, scheme);
     }
 
     // 2. Greetings, thanks, help: only when the message is not also a real question.

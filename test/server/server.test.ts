@@ -1,21 +1,19 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type RunningServer, startServer } from '../../src/server/app.js';
-import { repoRoot } from '../helpers.js';
+import { copyContent, repoRoot } from '../helpers.js';
 
 let dir: string;
 let server: RunningServer;
 const logger = pino({ level: 'silent' });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'madoguchi-server-'));
-  await cp(join(repoRoot, 'knowledge'), join(dir, 'knowledge'), { recursive: true });
-  await cp(join(repoRoot, 'intents'), join(dir, 'intents'), { recursive: true });
+  dir = await copyContent('madoguchi-server-');
   const config = loadConfig({
     PORT: '0',
     MADOGUCHI_CONTENT_DIR: dir,

@@ -1,12 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { type RunningServer, startServer } from '../../../src/server/app.js';
-import { repoRoot } from '../../helpers.js';
+import { copyContent, until } from '../../helpers.js';
 import { type FakeSlack, startFakeSlack } from './fake-slack.js';
 
 const SECRET = 'test-signing-secret';
@@ -29,9 +28,7 @@ async function boot() {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'madoguchi-slack-'));
-  await cp(join(repoRoot, 'knowledge'), join(dir, 'knowledge'), { recursive: true });
-  await cp(join(repoRoot, 'intents'), join(dir, 'intents'), { recursive: true });
+  dir = await copyContent('madoguchi-slack-');
   const desks = join(dir, 'knowledge/desks.yml');
   const text = (await readFile(desks, 'utf8'))
     .replace('admins: [web:admin, cli:admin]', 'admins: [web:admin, cli:admin, slack:UADMIN]')
@@ -87,15 +84,6 @@ const interaction = (payload: Record<string, unknown>) =>
   `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 const FORM = 'application/x-www-form-urlencoded';
 
-async function until<T>(fn: () => T | undefined, what: string, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 const repliesIn = (thread: string) =>
   slack
     .of('chat.postMessage')

@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { type RunningServer, startServer } from '../../../src/server/app.js';
-import { repoRoot } from '../../helpers.js';
+import { copyContent, repoRoot, until } from '../../helpers.js';
 import { type FakeSlack, startFakeSlack } from '../slack/fake-slack.js';
 import { type FakeConnector, startFakeConnector } from './fake-connector.js';
 
@@ -19,9 +19,7 @@ let server: RunningServer;
 let n = 0;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'madoguchi-teams-'));
-  await cp(join(repoRoot, 'knowledge'), join(dir, 'knowledge'), { recursive: true });
-  await cp(join(repoRoot, 'intents'), join(dir, 'intents'), { recursive: true });
+  dir = await copyContent('madoguchi-teams-');
   const desks = join(dir, 'knowledge/desks.yml');
   await writeFile(
     desks,
@@ -76,16 +74,6 @@ const send = (body: unknown) =>
   });
 const cardsTo = (conversation: string) => connector.calls.filter((c) => c.conversation === conversation);
 const text = (c: { activity: Record<string, unknown> }) => JSON.stringify(c.activity);
-
-async function until<T>(fn: () => T | undefined | false, what: string, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('Teams through botbuilder CloudAdapter (emulator mode)', () => {
   it('captures the desk channel when the bot is added to it', async () => {
