@@ -1,6 +1,6 @@
 // npm run bench: measures the engine, the Slack path, the ticket store and start-up, each against a
 // baseline in the same run, and writes bench/RESULTS.md and bench/results.json.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -9,6 +9,7 @@ import { loadContent } from '../src/content/load.js';
 import { startServer } from '../src/server/app.js';
 import { loadCases } from '../test/conversations/cases.js';
 import { benchRealContent, benchSynthetic, type EngineSizeResult } from './engine.js';
+import { markdownTable } from './markdown.js';
 import { type LoadResult, largestBurst, load, startBareBolt } from './slack.js';
 import { SIGNING_SECRET, startFakeSlackApi } from './slack-fixtures.js';
 import { benchStartup } from './startup.js';
@@ -20,6 +21,14 @@ const quick = process.argv.includes('--quick');
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 async function main() {
+  if (process.argv.includes('--report')) {
+    // Re-renders RESULTS.md from the last results.json without measuring again.
+    const last: Parameters<typeof report>[0] = JSON.parse(
+      await readFile(join(root, 'bench/results.json'), 'utf8'),
+    );
+    await writeFile(join(root, 'bench/RESULTS.md'), report(last));
+    return;
+  }
   const content = await loadContent(root);
   const utterances = loadCases(join(root, 'test/conversations')).flatMap((c) =>
     c.turns.map((t) => (t.repeat ? t.text.repeat(t.repeat) : t.text)),
@@ -119,31 +128,80 @@ function report(r: {
     '',
     `Conversation test set (${e.conversationSet.n} inquiries over the real knowledge base): p50 ${fmt(e.conversationSet.p50)}, p99 ${fmt(e.conversationSet.p99)}.`,
     '',
-    '| entries | ours p50 | ours p99 | natural TfIdf p50 | p99 | MiniSearch p50 | p99 | vs TfIdf (p50) | vs MiniSearch (p50) | build ours / TfIdf / MiniSearch | heap MB ours / TfIdf / MiniSearch |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
-    ...e.synthetic.map(
-      (s) =>
-        `| ${s.entries.toLocaleString('en')} | ${fmt(s.ours.p50)} | ${fmt(s.ours.p99)} | ${fmt(s.tfidf.p50)} | ${fmt(s.tfidf.p99)} | ${fmt(s.minisearch.p50)} | ${fmt(s.minisearch.p99)} | ${ratio(s.ours.p50, s.tfidf.p50).toFixed(1)}× | ${ratio(s.ours.p50, s.minisearch.p50).toFixed(1)}× | ${fmt(s.buildMs.ours)} / ${fmt(s.buildMs.tfidf)} / ${fmt(s.buildMs.minisearch)} | ${s.heapMb.ours.toFixed(1)} / ${s.heapMb.tfidf.toFixed(1)} / ${s.heapMb.minisearch.toFixed(1)} |`,
+    ...markdownTable(
+      [
+        { title: 'entries', align: 'right' },
+        { title: 'ours p50', align: 'right' },
+        { title: 'ours p99', align: 'right' },
+        { title: 'natural TfIdf p50', align: 'right' },
+        { title: 'p99', align: 'right' },
+        { title: 'MiniSearch p50', align: 'right' },
+        { title: 'p99', align: 'right' },
+        { title: 'vs TfIdf (p50)', align: 'right' },
+        { title: 'vs MiniSearch (p50)', align: 'right' },
+        { title: 'build ours / TfIdf / MiniSearch', align: 'left' },
+        { title: 'heap MB ours / TfIdf / MiniSearch', align: 'left' },
+      ],
+      e.synthetic.map((s) => [
+        s.entries.toLocaleString('en'),
+        fmt(s.ours.p50),
+        fmt(s.ours.p99),
+        fmt(s.tfidf.p50),
+        fmt(s.tfidf.p99),
+        fmt(s.minisearch.p50),
+        fmt(s.minisearch.p99),
+        `${ratio(s.ours.p50, s.tfidf.p50).toFixed(1)}×`,
+        `${ratio(s.ours.p50, s.minisearch.p50).toFixed(1)}×`,
+        `${fmt(s.buildMs.ours)} / ${fmt(s.buildMs.tfidf)} / ${fmt(s.buildMs.minisearch)}`,
+        `${s.heapMb.ours.toFixed(1)} / ${s.heapMb.tfidf.toFixed(1)} / ${s.heapMb.minisearch.toFixed(1)}`,
+      ]),
     ),
     '',
     '## Slack path: signed `app_mention` requests into the real server and Bolt receiver, replies to a loopback fake Web API',
     '',
-    '| load | ours req/s | bare Bolt req/s | ratio | ours ack p50 / p99 | bare ack p50 / p99 | errors + non-2xx (ours / bare) |',
-    '|---|---:|---:|---:|---|---|---|',
-    ...(['fixed200', 'saturation'] as const).map((k) => {
-      const { ours, bare } = r.slack[k];
-      return `| ${k === 'fixed200' ? '200 req/s offered' : 'saturation (50 connections)'} | ${ours.rps.toFixed(0)} | ${bare.rps.toFixed(0)} | ${(ours.rps / bare.rps).toFixed(2)} | ${ours.p50} / ${ours.p99} | ${bare.p50} / ${bare.p99} | ${ours.errors + ours.non2xx} / ${bare.errors + bare.non2xx} |`;
-    }),
+    ...markdownTable(
+      [
+        { title: 'load', align: 'left' },
+        { title: 'ours req/s', align: 'right' },
+        { title: 'bare Bolt req/s', align: 'right' },
+        { title: 'ratio', align: 'right' },
+        { title: 'ours ack p50 / p99', align: 'left' },
+        { title: 'bare ack p50 / p99', align: 'left' },
+        { title: 'errors + non-2xx (ours / bare)', align: 'left' },
+      ],
+      (['fixed200', 'saturation'] as const).map((k) => {
+        const { ours, bare } = r.slack[k];
+        return [
+          k === 'fixed200' ? '200 req/s offered' : 'saturation (50 connections)',
+          ours.rps.toFixed(0),
+          bare.rps.toFixed(0),
+          (ours.rps / bare.rps).toFixed(2),
+          `${ours.p50} / ${ours.p99}`,
+          `${bare.p50} / ${bare.p99}`,
+          `${ours.errors + ours.non2xx} / ${bare.errors + bare.non2xx}`,
+        ];
+      }),
+    ),
     '',
     `Largest burst acknowledged entirely within 3 s: ours ${r.slack.largestBurst.ours}, bare Bolt ${r.slack.largestBurst.bare} (tried up to 1,600).`,
     '',
     '## Ticket store (lowdb JSON file)',
     '',
-    '| tickets stored | create p50 / p99 | claim p50 / p99 | baseline: raw JSON write p50 / p99 | file MB |',
-    '|---:|---|---|---|---:|',
-    ...r.store.map(
-      (s) =>
-        `| ${s.stored.toLocaleString('en')} | ${fmt(s.create.p50)} / ${fmt(s.create.p99)} | ${fmt(s.transition.p50)} / ${fmt(s.transition.p99)} | ${fmt(s.rawWrite.p50)} / ${fmt(s.rawWrite.p99)} | ${s.fileMb.toFixed(1)} |`,
+    ...markdownTable(
+      [
+        { title: 'tickets stored', align: 'right' },
+        { title: 'create p50 / p99', align: 'left' },
+        { title: 'claim p50 / p99', align: 'left' },
+        { title: 'baseline: raw JSON write p50 / p99', align: 'left' },
+        { title: 'file MB', align: 'right' },
+      ],
+      r.store.map((s) => [
+        s.stored.toLocaleString('en'),
+        `${fmt(s.create.p50)} / ${fmt(s.create.p99)}`,
+        `${fmt(s.transition.p50)} / ${fmt(s.transition.p99)}`,
+        `${fmt(s.rawWrite.p50)} / ${fmt(s.rawWrite.p99)}`,
+        s.fileMb.toFixed(1),
+      ]),
     ),
     '',
     '## Start-up and memory',
