@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
+import { type Journal, JournalError, openJournal } from '../storage/journal.js';
 import { TicketError, TicketStoreError } from './errors.js';
 import { formatTicketId, matches, type TicketStore } from './store.js';
 import type { Ticket } from './types.js';
@@ -14,27 +15,60 @@ interface StoreData {
   tickets: Ticket[];
 }
 
+/** One journal line: the whole ticket as it now is, and the id sequence after it. */
+interface JournalRecord {
+  seq: number;
+  ticket: Ticket;
+}
+
 const EMPTY: StoreData = { format: 1, seq: 0, tickets: [] };
 
+function parseRecord(value: unknown): JournalRecord | string {
+  const r = value as Partial<JournalRecord> | null;
+  if (typeof r?.seq !== 'number' || typeof r.ticket?.id !== 'string' || typeof r.ticket.key !== 'string') {
+    return 'not a ticket record (expected {"seq":…,"ticket":{"id":…,"key":…}})';
+  }
+  return r as JournalRecord;
+}
+
+export interface LowdbTicketStoreOptions {
+  dataDir: string;
+  fileName?: string;
+  /** Fold the journal into the snapshot once it holds this many records, or as many as there are tickets. */
+  compactEvery?: number;
+  /** fdatasync each journal write (default true). */
+  sync?: boolean;
+}
+
 /**
- * Tickets in one JSON file (`<dataDir>/tickets.json`) through lowdb. lowdb's JSONFile writes a temp
- * file and renames it over the old one, so a crash leaves the old or the new file, never half of one.
+ * Tickets in a lowdb JSON snapshot (`<dataDir>/tickets.json`) plus an append-only journal
+ * (`tickets.json.journal`) of the tickets changed since. A change appends one line holding the whole
+ * ticket, so its cost does not grow with the number of tickets stored (rewriting a 15 MB file for
+ * each change did). Once the journal holds as many records as there are tickets (at least
+ * `compactEvery`), and at close, the snapshot is rewritten through lowdb (temp file + rename) and the
+ * journal emptied; replaying a journal over a snapshot that already holds it gives the same tickets,
+ * so a crash between the two loses nothing.
+ *
  * Writes are serialised on one promise chain; a change is applied to a copy and committed in memory
- * only after the file is written, so a failed write changes nothing. A lock file keeps a second
- * process off the same data.
+ * only once it is on disk, so a failed write changes nothing. A lock file keeps a second process off
+ * the same data.
  */
-export function createLowdbTicketStore(opts: { dataDir: string; fileName?: string }): TicketStore {
+export function createLowdbTicketStore(opts: LowdbTicketStoreOptions): TicketStore {
   const file = join(opts.dataDir, opts.fileName ?? 'tickets.json');
   const lockFile = `${file}.lock`;
+  const journalFile = `${file}.journal`;
+  const compactEvery = opts.compactEvery ?? 1_000;
   let db: Low<StoreData> | undefined;
-  let byId = new Map<string, Ticket>();
-  let byKey = new Map<string, Ticket>();
+  let journal: Journal<JournalRecord> | undefined;
+  let seq = 0;
+  const byId = new Map<string, Ticket>();
+  const byKey = new Map<string, Ticket>();
   let chain: Promise<unknown> = Promise.resolve();
   let locked = false;
 
-  const index = (data: StoreData) => {
-    byId = new Map(data.tickets.map((t) => [t.id, t]));
-    byKey = new Map(data.tickets.map((t) => [t.key, t]));
+  const remember = (ticket: Ticket) => {
+    byId.set(ticket.id, ticket);
+    byKey.set(ticket.key, ticket);
   };
 
   /** Runs `task` after every earlier write; a failure does not block later writes. */
@@ -44,24 +78,32 @@ export function createLowdbTicketStore(opts: { dataDir: string; fileName?: strin
     return run;
   }
 
-  async function persist(next: StoreData): Promise<void> {
-    if (!db) throw new TicketStoreError('STORE_CLOSED', `${file}: the ticket store is not open`);
-    const previous = db.data;
-    db.data = next;
+  /** Appends the ticket to the journal, then makes it the current one; a failed write changes nothing. */
+  async function persist(ticket: Ticket, nextSeq: number): Promise<void> {
+    if (!journal) throw new TicketStoreError('STORE_CLOSED', `${file}: the ticket store is not open`);
+    try {
+      await journal.append({ seq: nextSeq, ticket });
+    } catch (error) {
+      const reason = error instanceof JournalError ? error.message : String(error);
+      throw new TicketStoreError('STORE_WRITE_FAILED', `${reason}; the change was not saved`, {
+        cause: error,
+      });
+    }
+    seq = nextSeq;
+    remember(ticket);
+    if (journal.length >= Math.max(compactEvery, byId.size)) void serial(compact);
+  }
+
+  /** Writes every ticket to the snapshot, then empties the journal. A failure keeps the journal. */
+  async function compact(): Promise<void> {
+    if (!db || !journal || journal.length === 0) return;
+    db.data = { format: 1, seq, tickets: [...byId.values()] };
     try {
       await db.write();
-    } catch (error) {
-      db.data = previous;
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new TicketStoreError(
-        'STORE_WRITE_FAILED',
-        `${file}: could not write tickets (${reason}); the change was not saved`,
-        {
-          cause: error,
-        },
-      );
+      await journal.rewrite([]);
+    } catch {
+      // Nothing is lost: the journal still holds every change, and the next compaction tries again.
     }
-    index(next);
   }
 
   async function takeLock(): Promise<void> {
@@ -142,11 +184,37 @@ export function createLowdbTicketStore(opts: { dataDir: string; fileName?: strin
           `${file}: not a Madoguchi ticket file (expected {"format":1,"seq":…,"tickets":[…]}); refusing to start so it is not overwritten`,
         );
       }
+      let opened: Awaited<ReturnType<typeof openJournal<JournalRecord>>>;
+      try {
+        opened = await openJournal(journalFile, {
+          parse: parseRecord,
+          ...(opts.sync === false ? { sync: false } : {}),
+        });
+      } catch (error) {
+        await this.close();
+        const corrupt = error instanceof JournalError && error.code === 'JOURNAL_CORRUPT';
+        throw new TicketStoreError(
+          corrupt ? 'STORE_CORRUPT' : 'STORE_UNREADABLE',
+          `${(error as Error).message}; refusing to start so it is not overwritten`,
+          { cause: error },
+        );
+      }
+      byId.clear();
+      byKey.clear();
+      for (const t of low.data.tickets) remember(t);
+      seq = low.data.seq;
+      for (const r of opened.records) {
+        remember(r.ticket);
+        seq = Math.max(seq, r.seq);
+      }
       db = low;
-      index(low.data);
+      journal = opened.journal;
     },
     async close() {
       await chain;
+      if (journal && db) await compact();
+      await journal?.close();
+      journal = undefined;
       db = undefined;
       if (locked) {
         await rm(lockFile, { force: true });
@@ -157,9 +225,9 @@ export function createLowdbTicketStore(opts: { dataDir: string; fileName?: strin
       return serial(async () => {
         const existing = byKey.get(key);
         if (existing) return { ticket: structuredClone(existing), created: false };
-        const data = current();
-        const ticket = build(formatTicketId(data.seq + 1));
-        await persist({ ...data, seq: data.seq + 1, tickets: [...data.tickets, ticket] });
+        current();
+        const ticket = build(formatTicketId(seq + 1));
+        await persist(ticket, seq + 1);
         return { ticket: structuredClone(ticket), created: true };
       });
     },
@@ -173,20 +241,19 @@ export function createLowdbTicketStore(opts: { dataDir: string; fileName?: strin
     },
     update(id, mutate) {
       return serial(async () => {
-        const data = current();
+        current();
         const existing = byId.get(id);
         if (!existing) throw new TicketError('NOT_FOUND', `No ticket ${id}.`);
         const draft = structuredClone(existing);
         mutate(draft);
-        await persist({ ...data, tickets: data.tickets.map((t) => (t.id === id ? draft : t)) });
+        await persist(draft, seq);
         return structuredClone(draft);
       });
     },
   };
 
-  function current(): StoreData {
+  function current(): void {
     if (!db) throw new TicketStoreError('STORE_CLOSED', `${file}: the ticket store is not open`);
-    return db.data;
   }
 }
 

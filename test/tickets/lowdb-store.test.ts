@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TicketStoreError } from '../../src/tickets/errors.js';
 import { createLowdbTicketStore } from '../../src/tickets/lowdb-store.js';
 import { createTicketService } from '../../src/tickets/service.js';
+import type { Ticket } from '../../src/tickets/types.js';
 import { repoRoot } from '../helpers.js';
 import { DESKS, openInput } from './fixtures.js';
 import { ticketStoreContract } from './ticket-store.contract.js';
@@ -59,13 +60,16 @@ describe('lowdb ticket store: files and processes', () => {
       const exited = new Promise((r) => child.on('exit', r));
       child.kill('SIGKILL');
       await exited;
-      const data = JSON.parse(await readFile(join(dataDir, 'tickets.json'), 'utf8')) as {
-        tickets: Array<{ id: string }>;
-      };
-      const ids = new Set(data.tickets.map((t) => t.id));
+      // The killed child's lock is stale; the files (snapshot + journal, possibly with a torn last
+      // line) must open and hold every ticket it acknowledged, once.
+      const reader = createLowdbTicketStore({ dataDir });
+      await reader.open();
+      const stored = await reader.list();
+      await reader.close();
+      const ids = new Set(stored.map((t) => t.id));
       for (const id of acknowledged)
         expect(ids.has(id), `${id} acknowledged but missing after kill ${round}`).toBe(true);
-      expect(ids.size).toBe(data.tickets.length);
+      expect(ids.size).toBe(stored.length);
     }
     expect(acknowledged.size).toBeGreaterThan(12);
   }, 120_000);
@@ -110,22 +114,104 @@ describe('lowdb ticket store: files and processes', () => {
     expect(error.message).toMatch(/cannot create the data directory/);
   });
 
-  it('a failed write changes nothing and the store keeps working', async () => {
+  it('a failed write changes nothing, is cut back, and the store keeps working', async () => {
     const dataDir = await tempDir();
     const store = createLowdbTicketStore({ dataDir });
     await store.open();
     const tickets = createTicketService({ store, desks: () => DESKS, clock: { now: () => new Date() } });
     const t = await tickets.open(openInput('w1'));
-    // Make the rename target a directory: the write fails (as on a full or read-only disk), as root too.
-    await rm(join(dataDir, 'tickets.json'));
-    const { mkdir } = await import('node:fs/promises');
-    await mkdir(join(dataDir, 'tickets.json'));
+    // Put a directory where the journal is: the write fails (as on a full or read-only disk), as root too.
+    const journal = join(dataDir, 'tickets.json.journal');
+    await rename(journal, `${journal}.aside`);
+    await mkdir(journal);
     const error = await storeError(tickets.claim(t.id, { user: 'cli:jbic-staff' }));
     expect(error.code).toBe('STORE_WRITE_FAILED');
+    expect(error.message).toContain(journal);
     expect(error.message).toMatch(/the change was not saved/);
     expect((await store.get(t.id))?.status).toBe('open');
-    await rm(join(dataDir, 'tickets.json'), { recursive: true });
+    await rm(journal, { recursive: true });
+    await rename(`${journal}.aside`, journal);
     expect((await tickets.claim(t.id, { user: 'cli:jbic-staff' })).status).toBe('claimed');
     await store.close();
+    const reopened = createLowdbTicketStore({ dataDir });
+    await reopened.open();
+    expect((await reopened.get(t.id))?.status).toBe('claimed');
+    await reopened.close();
+  });
+
+  it('drops a torn last journal line (a crash mid-write) and appends cleanly after it', async () => {
+    const dataDir = await tempDir();
+    const store = createLowdbTicketStore({ dataDir });
+    await store.open();
+    const tickets = createTicketService({ store, desks: () => DESKS, clock: { now: () => new Date() } });
+    const first = await tickets.open(openInput('torn-1'));
+    // Simulate a SIGKILL mid-write: the journal survives, with half a line at its end and no compaction.
+    const journal = join(dataDir, 'tickets.json.journal');
+    const intact = await readFile(journal, 'utf8');
+    await rm(join(dataDir, 'tickets.json.lock'));
+    await writeFile(journal, `${intact}{"seq":2,"ticket":{"id":"MDG-0000`);
+    const after = createLowdbTicketStore({ dataDir });
+    await after.open();
+    expect((await after.list()).map((t) => t.id)).toEqual([first.id]);
+    expect(await readFile(journal, 'utf8')).toBe(intact);
+    const service = createTicketService({
+      store: after,
+      desks: () => DESKS,
+      clock: { now: () => new Date() },
+    });
+    const second = await service.open(openInput('torn-2'));
+    expect(second.id).toBe('MDG-000002');
+    await after.close();
+  });
+
+  it('refuses to start on a bad line inside the journal, naming the file and line', async () => {
+    const dataDir = await tempDir();
+    const journal = join(dataDir, 'tickets.json.journal');
+    const bad =
+      '{"seq":1,"ticket":{"id":"MDG-000001","key":"a"}}\n{"seq":2}\n{"seq":3,"ticket":{"id":"MDG-000003","key":"c"}}\n';
+    await writeFile(journal, bad);
+    const error = await storeError(createLowdbTicketStore({ dataDir }).open());
+    expect(error.code).toBe('STORE_CORRUPT');
+    expect(error.message).toContain(`${journal}:2: not a ticket record`);
+    expect(error.message).toMatch(/refusing to start so it is not overwritten/);
+    expect(await readFile(journal, 'utf8')).toBe(bad);
+    await writeFile(journal, '{"seq":1,"ticket":{"id":"MDG-000001","key":"a"}}\n{nope\n');
+    expect((await storeError(createLowdbTicketStore({ dataDir }).open())).message).toContain(
+      `${journal}:2: not valid JSON`,
+    );
+  });
+
+  it('folds the journal into the snapshot, and a crash between the two loses nothing', async () => {
+    const dataDir = await tempDir();
+    const journal = join(dataDir, 'tickets.json.journal');
+    const store = createLowdbTicketStore({ dataDir, compactEvery: 5 });
+    await store.open();
+    const tickets = createTicketService({ store, desks: () => DESKS, clock: { now: () => new Date() } });
+    const opened: Ticket[] = [];
+    for (let i = 0; i < 12; i++) opened.push(await tickets.open(openInput(`fold-${i}`)));
+    await tickets.claim(opened[3]?.id ?? '', { user: 'cli:jbic-staff' });
+    const journalLines = (await readFile(journal, 'utf8')).split('\n').filter(Boolean).length;
+    expect(journalLines).toBeLessThan(13);
+    const snapshot = JSON.parse(await readFile(join(dataDir, 'tickets.json'), 'utf8')) as {
+      tickets: unknown[];
+    };
+    expect(snapshot.tickets.length).toBeGreaterThanOrEqual(5);
+    // Crash after the snapshot was written but before the journal was emptied: replay is idempotent.
+    const pending = await readFile(journal, 'utf8');
+    await store.close();
+    expect(await readFile(journal, 'utf8')).toBe('');
+    await writeFile(journal, pending);
+    const reopened = createLowdbTicketStore({ dataDir });
+    await reopened.open();
+    const all = await reopened.list();
+    expect(all.map((t) => t.id)).toEqual(opened.map((t) => t.id));
+    expect(all.find((t) => t.id === opened[3]?.id)?.status).toBe('claimed');
+    const service = createTicketService({
+      store: reopened,
+      desks: () => DESKS,
+      clock: { now: () => new Date() },
+    });
+    expect((await service.open(openInput('fold-next'))).id).toBe('MDG-000013');
+    await reopened.close();
   });
 });

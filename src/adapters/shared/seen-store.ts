@@ -1,9 +1,12 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { openJournal } from '../../storage/journal.js';
 
 /**
- * Keys of platform events already handled, kept in a small JSON file so a redelivery after a restart
- * is still recognised. Bounded in size and age; writes are atomic (temp file + rename) and serialised.
+ * Keys of platform events already handled, kept on disk so a redelivery after a restart is still
+ * recognised. Bounded in size and age. Each new key is appended to a journal (one small group-committed
+ * write, not a rewrite of every key), and the journal is rewritten with only the live keys once it
+ * holds twice as many lines as there are keys.
  */
 export interface SeenStore {
   /**
@@ -12,6 +15,13 @@ export interface SeenStore {
    */
   firstTime(...keys: string[]): Promise<boolean>;
 }
+
+type SeenRecord = [key: string, at: number];
+
+const parseRecord = (value: unknown): SeenRecord | string =>
+  Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'number'
+    ? (value as SeenRecord)
+    : 'not a [key, time] pair';
 
 export async function createSeenStore(opts: {
   file: string;
@@ -23,47 +33,44 @@ export async function createSeenStore(opts: {
   const max = opts.max ?? 20_000;
   const now = opts.now ?? Date.now;
   const seen = new Map<string, number>();
-  try {
-    const saved = JSON.parse(await readFile(opts.file, 'utf8')) as Record<string, number>;
-    for (const [k, t] of Object.entries(saved)) if (now() - t < ttl) seen.set(k, t);
-  } catch {
-    // no file yet, or unreadable: start empty (worst case one duplicate reply, never a lost one)
-  }
   await mkdir(dirname(opts.file), { recursive: true });
-  // Group commit: every key added while a write is under way goes to disk in the next single write,
-  // so a burst of events costs a few writes, and each caller still waits until its key is on disk.
-  let writing: Promise<void> | undefined;
-  let next: Promise<void> | undefined;
-  const write = async () => {
-    const tmp = `${opts.file}.tmp`;
-    await writeFile(tmp, JSON.stringify(Object.fromEntries(seen)));
-    await rename(tmp, opts.file);
-  };
-  const persist = (): Promise<void> => {
-    if (!writing) {
-      writing = write()
-        .catch(() => undefined)
-        .finally(() => {
-          writing = undefined;
-        });
-      return writing;
-    }
-    next ??= writing.then(() => {
-      next = undefined;
-      return persist();
-    });
-    return next;
-  };
+  let opened: Awaited<ReturnType<typeof openJournal<SeenRecord>>>;
+  try {
+    opened = await openJournal(opts.file, { parse: parseRecord });
+  } catch {
+    // Unreadable: start afresh. The worst case is one duplicate reply to a redelivery, never a lost one.
+    await rm(opts.file, { recursive: true, force: true });
+    opened = await openJournal(opts.file, { parse: parseRecord });
+  }
+  for (const [key, at] of opened.records) if (now() - at < ttl) seen.set(key, at);
+  const { journal } = opened;
+  const live = (): SeenRecord[] => [...seen];
+  if (journal.length > seen.size) await journal.rewrite(live());
+  let compacting: Promise<void> | undefined;
+
   return {
     async firstTime(...keys) {
       const fresh = keys.every((key) => {
         const t = seen.get(key);
         return t === undefined || now() - t >= ttl;
       });
-      for (const key of keys) seen.set(key, now());
+      const at = now();
+      for (const key of keys) {
+        seen.delete(key); // re-inserted last: the map stays in age order for eviction
+        seen.set(key, at);
+      }
       if (!fresh) return false;
       while (seen.size > max) seen.delete(seen.keys().next().value as string);
-      await persist();
+      const written = Promise.all(keys.map((key) => journal.append([key, at])));
+      if (!compacting && journal.length + keys.length > 2 * Math.max(seen.size, 1_000)) {
+        compacting = journal
+          .rewrite(live())
+          .catch(() => undefined) // the journal keeps its lines; the next append tries again
+          .finally(() => {
+            compacting = undefined;
+          });
+      }
+      await written.catch(() => undefined); // a lost write means at worst one duplicate reply later
       return true;
     },
   };
