@@ -1,7 +1,7 @@
-import { request } from 'node:http';
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import autocannon from 'autocannon';
-import { mentionBody, SIGNING_SECRET, signedHeaders } from './slack-fixtures.js';
+import { SIGNING_SECRET } from './slack-fixtures.js';
 
 export interface LoadResult {
   rps: number;
@@ -34,73 +34,60 @@ export async function startBareBolt(apiUrl: string): Promise<SlackTarget> {
   return { url: `http://127.0.0.1:${address.port}/slack/events`, stop: () => app.stop() as Promise<void> };
 }
 
-const QUESTIONS = [
-  'When was the JBIC MOU with Aguascalientes signed?',
-  'What is the SME Growth Support Fund?',
-  'JETROと重慶市の覚書について教えてください',
-  'Who is the division in charge at METI?',
-];
+/**
+ * The load generator and the fake Slack Web API run in a child process, so the server under test has
+ * its event loop (and a core) to itself, as it would behind Slack.
+ */
+export interface LoadGenerator {
+  /** Base URL of the loopback fake Slack Web API the servers under test post to. */
+  apiUrl: string;
+  /** Closed loop: as many requests as `connections` keep busy (autocannon). */
+  load(url: string, opts: { seconds: number; connections: number }): Promise<LoadResult>;
+  /** Open loop: `rate` requests per second, evenly spaced, latency counted from when each was due. */
+  fixedRate(url: string, opts: { seconds: number; rate: number }): Promise<LoadResult>;
+  largestBurst(url: string, sizes: number[]): Promise<number>;
+  stop(): Promise<void>;
+}
 
-let counter = 0;
-
-/** autocannon against `url` with unique signed app_mention events; `rate` caps requests per second. */
-export async function load(
-  url: string,
-  opts: { seconds: number; connections: number; rate?: number },
-): Promise<LoadResult> {
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    duration: opts.seconds,
-    connections: opts.connections,
-    ...(opts.rate ? { overallRate: opts.rate } : {}),
-    requests: [
-      {
-        setupRequest: (req) => {
-          const n = ++counter;
-          const body = mentionBody(n, QUESTIONS[n % QUESTIONS.length] as string);
-          return { ...req, method: 'POST', body, headers: signedHeaders(body) };
-        },
-      },
-    ],
+export async function startLoadGenerator(): Promise<LoadGenerator> {
+  const child = fork(join(import.meta.dirname, 'load-worker.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  let next = 0;
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  child.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.error !== undefined) w?.reject(new Error(m.error));
+    else w?.resolve(m.result);
+  });
+  child.on('exit', (code) => {
+    for (const w of waiting.values()) w.reject(new Error(`load generator exited (${code})`));
+    waiting.clear();
+  });
+  const call = <T>(request: WorkerRequest): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = ++next;
+      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      child.send({ id, ...request });
+    });
+  const apiUrl = await call<string>({ op: 'fakeApi' });
   return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
+    apiUrl,
+    load: (url, opts) => call<LoadResult>({ op: 'load', url, opts }),
+    fixedRate: (url, opts) => call<LoadResult>({ op: 'fixedRate', url, opts }),
+    largestBurst: (url, sizes) => call<number>({ op: 'burst', url, sizes }),
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
   };
 }
 
-function post(url: string, body: string): Promise<{ status: number; ms: number }> {
-  const start = process.hrtime.bigint();
-  return new Promise((resolve) => {
-    const req = request(url, { method: 'POST', headers: signedHeaders(body), agent: false }, (res) => {
-      res.resume();
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - start) / 1e6 }),
-      );
-    });
-    req.on('error', () => resolve({ status: 0, ms: Number(process.hrtime.bigint() - start) / 1e6 }));
-    req.end(body);
-  });
-}
-
-/** The largest burst (all sent at once) of which every request is acked 200 within 3 s. */
-export async function largestBurst(url: string, sizes = [50, 100, 200, 400, 800, 1600]): Promise<number> {
-  let best = 0;
-  for (const size of sizes) {
-    const results = await Promise.all(
-      Array.from({ length: size }, () => {
-        const n = ++counter;
-        return post(url, mentionBody(n, QUESTIONS[n % QUESTIONS.length] as string));
-      }),
-    );
-    const ok = results.every((r) => r.status === 200 && r.ms < 3000);
-    if (!ok) break;
-    best = size;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return best;
-}
+export type WorkerRequest =
+  | { op: 'fakeApi' }
+  | { op: 'load'; url: string; opts: { seconds: number; connections: number } }
+  | { op: 'fixedRate'; url: string; opts: { seconds: number; rate: number } }
+  | { op: 'burst'; url: string; sizes: number[] };

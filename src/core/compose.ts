@@ -55,12 +55,27 @@ export function programmeList(content: Content, lang: ContentLang): string[] {
   return lines;
 }
 
+// A fixed list, not toLocaleString: that builds an Intl.DateTimeFormat per call (~0.1 ms each, on every reply).
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
 export function formatDate(iso: string, lang: ContentLang): string {
   const [y, m, d] = iso.split('-').map(Number);
-  if (!y || !m || !d) return iso;
-  if (lang === 'ja') return `${y}年${m}月${d}日`;
-  const month = new Date(Date.UTC(y, m - 1, d)).toLocaleString('en-US', { month: 'long', timeZone: 'UTC' });
-  return `${month} ${d}, ${y}`;
+  const month = MONTHS[(m ?? 0) - 1];
+  if (!y || !month || !d) return iso;
+  return lang === 'ja' ? `${y}年${m}月${d}日` : `${month} ${d}, ${y}`;
 }
 
 export function choiceFor(entry: KnowledgeEntry, lang: ContentLang): Choice {

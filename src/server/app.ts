@@ -149,10 +149,9 @@ export async function startServer(deps: {
 
   let counts = { open: 0, pendingDeliveries: 0 };
   const refreshCounts = async () => {
-    const all = await store.list();
     counts = {
-      open: all.filter((t) => t.status === 'open' || t.status === 'reopened').length,
-      pendingDeliveries: all.reduce((n, t) => n + t.outbox.filter((d) => d.status === 'pending').length, 0),
+      open: await store.count({ where: (t) => t.status === 'open' || t.status === 'reopened' }),
+      pendingDeliveries: await outbox.pending(),
     };
   };
   await refreshCounts();

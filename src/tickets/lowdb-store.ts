@@ -239,6 +239,12 @@ export function createLowdbTicketStore(opts: LowdbTicketStoreOptions): TicketSto
       current();
       return [...byId.values()].filter((t) => matches(t, filter)).map((t) => structuredClone(t));
     },
+    async count(filter = {}) {
+      current();
+      let n = 0;
+      for (const t of byId.values()) if (matches(t, filter)) n++;
+      return n;
+    },
     update(id, mutate) {
       return serial(async () => {
         current();

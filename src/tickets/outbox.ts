@@ -78,7 +78,7 @@ export function createOutbox(deps: {
   async function pass(): Promise<number> {
     const now = deps.clock.now().getTime();
     let delivered = 0;
-    for (const ticket of await deps.store.list()) {
+    for (const ticket of await deps.store.list({ where: hasPending })) {
       for (const d of ticket.outbox) {
         if (d.status !== 'pending') continue;
         if (Date.parse(d.nextAttemptAt) > now) break;
@@ -127,7 +127,7 @@ export function createOutbox(deps: {
     },
     /** Deliveries not yet delivered (pending or failed), for status pages. */
     async pending(): Promise<number> {
-      return (await deps.store.list()).reduce(
+      return (await deps.store.list({ where: hasPending })).reduce(
         (n, t) => n + t.outbox.filter((d) => d.status === 'pending').length,
         0,
       );
@@ -136,3 +136,5 @@ export function createOutbox(deps: {
 }
 
 export type Outbox = ReturnType<typeof createOutbox>;
+
+const hasPending = (t: Readonly<Ticket>) => t.outbox.some((d) => d.status === 'pending');

@@ -1,5 +1,6 @@
 import type { DeskId, UserRef } from '../core/types.js';
-import type { Audience, Delivery, HandoffPacket, Origin, Requester, Ticket, TicketStatus } from './types.js';
+import type { TicketFilter } from './store.js';
+import type { Audience, Delivery, HandoffPacket, Origin, Requester, Ticket } from './types.js';
 
 /** Input to open a ticket. `key` makes the call idempotent (e.g. `slack:<view id>` or `teams:<activity id>`). */
 export interface OpenTicketInput {
@@ -17,11 +18,7 @@ export interface Actor {
   sourceEventId?: string;
 }
 
-export interface TicketQuery {
-  desk?: DeskId;
-  status?: TicketStatus;
-  requester?: UserRef;
-}
+export type TicketQuery = TicketFilter;
 
 /**
  * The ticket lifecycle that adapters, the local page and the CLI call. Every method validates

@@ -280,8 +280,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
     async remind() {
       const now = clock.now().getTime();
       const reminded: Ticket[] = [];
-      for (const t of await store.list()) {
-        if (t.status !== 'open' && t.status !== 'reopened') continue;
+      for (const t of await store.list({ where: (x) => x.status === 'open' || x.status === 'reopened' })) {
         const interval = hours(deskOf(t.desk)?.reminderIntervalHours ?? 4);
         const last = t.lastReminderAt ? Date.parse(t.lastReminderAt) : undefined;
         if (now < Date.parse(t.dueAt) || (last !== undefined && now - last < interval)) continue;

@@ -5,6 +5,11 @@ export interface TicketFilter {
   desk?: DeskId;
   status?: TicketStatus;
   requester?: UserRef;
+  /**
+   * Any other condition, checked on the stored ticket before it is copied out: a query that selects
+   * few of many tickets (pending deliveries, a card's thread) copies only those.
+   */
+  where?: (ticket: Readonly<Ticket>) => boolean;
 }
 
 /**
@@ -23,6 +28,8 @@ export interface TicketStore {
   createIfAbsent(key: string, build: (id: string) => Ticket): Promise<{ ticket: Ticket; created: boolean }>;
   get(id: string): Promise<Ticket | undefined>;
   list(filter?: TicketFilter): Promise<Ticket[]>;
+  /** How many tickets match, without copying them out. */
+  count(filter?: TicketFilter): Promise<number>;
   /** Applies `mutate` to a copy of the ticket and persists it; the mutation may throw to refuse. */
   update(id: string, mutate: (ticket: Ticket) => void): Promise<Ticket>;
 }
@@ -35,6 +42,7 @@ export function matches(ticket: Ticket, filter: TicketFilter): boolean {
   return (
     (!filter.desk || ticket.desk === filter.desk) &&
     (!filter.status || ticket.status === filter.status) &&
-    (!filter.requester || ticket.requester.userId === filter.requester)
+    (!filter.requester || ticket.requester.userId === filter.requester) &&
+    (!filter.where || filter.where(ticket))
   );
 }

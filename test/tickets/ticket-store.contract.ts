@@ -145,6 +145,19 @@ export function ticketStoreContract(name: string, makeStore: () => Promise<Ticke
       await store.close();
     });
 
+    it('lists and counts by desk, status, requester and any condition', async () => {
+      const { store, tickets } = await setup();
+      const a = await tickets.open(openInput('q-a'));
+      await tickets.open({ ...openInput('q-b'), desk: 'general' });
+      await tickets.claim(a.id, staff);
+      expect((await store.list({ desk: 'jbic' })).map((t) => t.id)).toEqual([a.id]);
+      expect(await store.count({ status: 'open' })).toBe(1);
+      expect(await store.count({ where: (t) => t.assignee === 'cli:jbic-staff' })).toBe(1);
+      expect(await store.count({ desk: 'jbic', status: 'open' })).toBe(0);
+      expect(await store.count()).toBe(2);
+      await store.close();
+    });
+
     it('keeps tickets across close and reopen of the store, continuing the id sequence', async () => {
       const { store, tickets } = await setup();
       await tickets.open(openInput('a'));

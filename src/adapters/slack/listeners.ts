@@ -88,11 +88,12 @@ export function registerMessageListeners(app: App, deps: ListenerDeps): void {
     if (!m.user) return;
     // A staff reply in a ticket card's thread is relayed to the requester.
     if (m.thread_ts && m.thread_ts !== m.ts) {
-      const ticket = (await deps.tickets.list()).find(
-        (t) =>
-          (t.refs.slackCard as SlackCardRef | undefined)?.ts === m.thread_ts &&
-          (t.refs.slackCard as SlackCardRef).channel === m.channel,
-      );
+      const [ticket] = await deps.tickets.list({
+        where: (t) => {
+          const card = t.refs.slackCard as SlackCardRef | undefined;
+          return card !== undefined && card.ts === m.thread_ts && card.channel === m.channel;
+        },
+      });
       if (ticket) {
         if (!(await firstTime(deps, (body as { event_id?: string }).event_id, m.channel, m.ts))) return;
         try {
