@@ -31,35 +31,55 @@ export interface IntentClassifier {
 
 interface CompiledRule {
   rule: IntentRule;
-  /** Latin keywords, matched on word boundaries, in one alternation. */
-  latin: RegExp | null;
   /** CJK keywords, matched as substrings. */
   cjk: string[];
   patterns: RegExp[];
 }
 
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const CJK = /[\u3040-\u30FF\u3400-\u9FFF]/;
+/** A Latin-script keyword as its words: it matches that run of whole words in the text. */
+interface LatinKeyword {
+  rule: number;
+  words: string[];
+}
 
-function compile(rule: IntentRule): CompiledRule {
-  const keywords = [
+const CJK = /[\u3040-\u30FF\u3400-\u9FFF]/;
+const WORD = /[a-z0-9\u00C0-\u024F]+/g;
+const wordsOf = (text: string): string[] => text.match(WORD) ?? [];
+
+function keywordsOf(rule: IntentRule): string[] {
+  return [
     ...new Set(
       CONTENT_LANGS.flatMap((l) => rule.keywords[l])
         .map(normalise)
         .filter(Boolean),
     ),
   ];
-  const latin = keywords.filter((k) => !CJK.test(k));
+}
+
+/**
+ * Latin keywords of every rule, indexed by their first word: a question is split into words once and
+ * each word looks up the keywords that start with it, instead of every rule scanning the text.
+ */
+function indexLatinKeywords(intents: IntentRule[]): Map<string, LatinKeyword[]> {
+  const index = new Map<string, LatinKeyword[]>();
+  intents.forEach((rule, i) => {
+    for (const keyword of keywordsOf(rule)) {
+      if (CJK.test(keyword)) continue;
+      const words = wordsOf(keyword);
+      const first = words[0];
+      if (first === undefined) continue;
+      const list = index.get(first) ?? [];
+      list.push({ rule: i, words });
+      index.set(first, list);
+    }
+  });
+  return index;
+}
+
+function compile(rule: IntentRule): CompiledRule {
   return {
     rule,
-    latin:
-      latin.length > 0
-        ? new RegExp(
-            `(?<![a-z0-9\\u00C0-\\u024F])(${latin.map(escapeRegExp).join('|')})(?![a-z0-9\\u00C0-\\u024F])`,
-            'gu',
-          )
-        : null,
-    cjk: keywords.filter((k) => CJK.test(k)),
+    cjk: keywordsOf(rule).filter((k) => CJK.test(k)),
     patterns: rule.patterns.map((p) => new RegExp(p, 'iu')),
   };
 }
@@ -71,6 +91,7 @@ function compile(rule: IntentRule): CompiledRule {
  */
 export function buildClassifier(intents: IntentRule[], knowledge: KnowledgeEntry[]): IntentClassifier {
   const compiled = intents.map(compile);
+  const latinKeywords = indexLatinKeywords(intents);
   const byId = new Map(intents.map((r) => [r.id, r]));
   const answerIntentOf = new Map<string, string>();
   for (const r of intents)
@@ -108,14 +129,20 @@ export function buildClassifier(intents: IntentRule[], knowledge: KnowledgeEntry
   return {
     rule: (id) => byId.get(id),
     rules(text) {
-      const out: RuleMatch[] = [];
-      for (const c of compiled) {
-        let keywords = 0;
-        if (c.latin) {
-          const seen = new Set<string>();
-          for (const m of text.matchAll(c.latin)) seen.add(m[1] as string);
-          keywords += seen.size;
+      // Distinct Latin keywords found, per rule.
+      const found = new Map<number, Set<LatinKeyword>>();
+      const words = wordsOf(text);
+      for (let i = 0; i < words.length; i++) {
+        for (const k of latinKeywords.get(words[i] as string) ?? []) {
+          if (!k.words.every((w, j) => words[i + j] === w)) continue;
+          const set = found.get(k.rule) ?? new Set();
+          set.add(k);
+          found.set(k.rule, set);
         }
+      }
+      const out: RuleMatch[] = [];
+      for (const [i, c] of compiled.entries()) {
+        let keywords = found.get(i)?.size ?? 0;
         for (const k of c.cjk) if (text.includes(k)) keywords++;
         let patterns = 0;
         for (const p of c.patterns) if (p.test(text)) patterns++;
