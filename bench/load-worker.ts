@@ -121,6 +121,19 @@ async function largestBurst(url: string, sizes = [50, 100, 200, 400, 800, 1600])
 
 const api = await startFakeSlackApi();
 
+/** Waits until the server under test has finished its replies: no Web API call for half a second. */
+async function settle(): Promise<number> {
+  let last = -1;
+  let quiet = 0;
+  while (quiet < 5) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = api.calls();
+    quiet = now === last ? quiet + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
 process.on('message', async (m: { id: number } & WorkerRequest) => {
   try {
     const result =
@@ -130,7 +143,9 @@ process.on('message', async (m: { id: number } & WorkerRequest) => {
           ? await load(m.url, m.opts)
           : m.op === 'fixedRate'
             ? await fixedRate(m.url, m.opts)
-            : await largestBurst(m.url, m.sizes);
+            : m.op === 'settle'
+              ? await settle()
+              : await largestBurst(m.url, m.sizes);
     process.send?.({ id: m.id, result });
   } catch (error) {
     process.send?.({ id: m.id, error: String(error) });

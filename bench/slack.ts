@@ -46,6 +46,8 @@ export interface LoadGenerator {
   /** Open loop: `rate` requests per second, evenly spaced, latency counted from when each was due. */
   fixedRate(url: string, opts: { seconds: number; rate: number }): Promise<LoadResult>;
   largestBurst(url: string, sizes: number[]): Promise<number>;
+  /** Resolves once the fake Web API has had no call for 0.5 s: the server has worked off its backlog. */
+  settle(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function startLoadGenerator(): Promise<LoadGenerator> {
     load: (url, opts) => call<LoadResult>({ op: 'load', url, opts }),
     fixedRate: (url, opts) => call<LoadResult>({ op: 'fixedRate', url, opts }),
     largestBurst: (url, sizes) => call<number>({ op: 'burst', url, sizes }),
+    settle: () => call<number>({ op: 'settle' }),
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -90,4 +93,5 @@ export type WorkerRequest =
   | { op: 'fakeApi' }
   | { op: 'load'; url: string; opts: { seconds: number; connections: number } }
   | { op: 'fixedRate'; url: string; opts: { seconds: number; rate: number } }
-  | { op: 'burst'; url: string; sizes: number[] };
+  | { op: 'burst'; url: string; sizes: number[] }
+  | { op: 'settle' };
