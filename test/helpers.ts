@@ -1,6 +1,7 @@
-import { cp, mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { loadContent } from '../src/content/load.js';
 import type { Content } from '../src/content/types.js';
 
@@ -19,6 +20,19 @@ export async function copyContent(prefix = 'madoguchi-'): Promise<string> {
   await cp(join(repoRoot, 'knowledge'), join(dir, 'knowledge'), { recursive: true });
   await cp(join(repoRoot, 'intents'), join(dir, 'intents'), { recursive: true });
   return dir;
+}
+
+/** Makes temporary directories for one test file; they are removed after its last test. */
+export function tempDirs(prefix: string): () => Promise<string> {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+  return async () => {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
 }
 
 /** Polls `fn` until it returns something truthy; fails naming `what` after `ms`. */

@@ -1,18 +1,11 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JournalError, openJournal } from '../../src/storage/journal.js';
+import { tempDirs } from '../helpers.js';
 
-const dirs: string[] = [];
-const tempFile = async () => {
-  const d = await mkdtemp(join(tmpdir(), 'madoguchi-journal-'));
-  dirs.push(d);
-  return join(d, 'records.journal');
-};
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs('madoguchi-journal-');
+const tempFile = async () => join(await tempDir(), 'records.journal');
 
 const parse = (v: unknown) => (typeof (v as { n?: unknown }).n === 'number' ? (v as { n: number }) : 'no n');
 

@@ -1,25 +1,16 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TicketStoreError } from '../../src/tickets/errors.js';
 import { createLowdbTicketStore } from '../../src/tickets/lowdb-store.js';
 import { createTicketService } from '../../src/tickets/service.js';
 import type { Ticket } from '../../src/tickets/types.js';
-import { repoRoot } from '../helpers.js';
+import { repoRoot, tempDirs } from '../helpers.js';
 import { DESKS, openInput } from './fixtures.js';
 import { ticketStoreContract } from './ticket-store.contract.js';
 
-const dirs: string[] = [];
-const tempDir = async () => {
-  const d = await mkdtemp(join(tmpdir(), 'madoguchi-tickets-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs('madoguchi-tickets-');
 
 ticketStoreContract('lowdb', async () => createLowdbTicketStore({ dataDir: await tempDir() }));
 

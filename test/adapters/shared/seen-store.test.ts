@@ -1,18 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSeenStore } from '../../../src/adapters/shared/seen-store.js';
+import { tempDirs } from '../../helpers.js';
 
-const dirs: string[] = [];
-const tempFile = async () => {
-  const d = await mkdtemp(join(tmpdir(), 'madoguchi-seen-'));
-  dirs.push(d);
-  return join(d, 'seen.journal');
-};
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs('madoguchi-seen-');
+const tempFile = async () => join(await tempDir(), 'seen.journal');
 
 describe('seen store', () => {
   it('says true once per event, whichever of its keys arrives, also across a restart', async () => {
