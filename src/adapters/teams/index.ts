@@ -50,7 +50,7 @@ export async function createTeamsAdapter(deps: AdapterDeps): Promise<ChannelAdap
       .catch(() => undefined);
   };
   const seen = await createSeenStore({ file: join(deps.config.dataDir, 'teams-seen.json') });
-  const references = await createReferenceStore(join(deps.config.dataDir, 'teams-references.json'));
+  const references = await createReferenceStore(join(deps.config.dataDir, 'teams-references.journal'));
   const appId = teams.appId ?? '';
   const userOf = (a: Partial<Activity>) => `teams:${a.from?.aadObjectId ?? a.from?.id ?? 'unknown'}`;
   const deskOf = (id: DeskId | string) => deps.desks().desks.find((d) => d.id === id);

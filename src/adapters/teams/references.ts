@@ -1,51 +1,66 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ConversationReference } from 'botbuilder';
+import { openJournal } from '../../storage/journal.js';
 
 /**
  * Conversation references by conversation id, captured whenever the bot hears from a conversation (or is
- * added to one) and kept in a JSON file, so the bot can post proactively to a desk's channel or a
- * requester's chat after a restart.
+ * added to one) and kept in a journal file (one line per new or moved conversation; rewritten down to
+ * the live references when it holds twice as many lines), so the bot can post proactively to a desk's
+ * channel or a requester's chat after a restart.
  */
 export interface ReferenceStore {
   get(conversationId: string): Partial<ConversationReference> | undefined;
   remember(reference: Partial<ConversationReference>): Promise<void>;
 }
 
+type Entry = [id: string, reference: Partial<ConversationReference>];
+
+const parseEntry = (value: unknown): Entry | string =>
+  Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'object' && value[1] !== null
+    ? (value as Entry)
+    : 'not an [id, reference] pair';
+
 export async function createReferenceStore(file: string): Promise<ReferenceStore> {
-  const refs = new Map<string, Partial<ConversationReference>>();
-  try {
-    for (const [k, v] of Object.entries(
-      JSON.parse(await readFile(file, 'utf8')) as Record<string, Partial<ConversationReference>>,
-    ))
-      refs.set(k, v);
-  } catch {
-    // first start
-  }
   await mkdir(dirname(file), { recursive: true });
-  let chain: Promise<void> = Promise.resolve();
+  let opened: Awaited<ReturnType<typeof openJournal<Entry>>>;
+  try {
+    opened = await openJournal(file, { parse: parseEntry });
+  } catch {
+    // Unreadable: start afresh; each conversation is captured again the next time the bot hears from it.
+    await rm(file, { recursive: true, force: true });
+    opened = await openJournal(file, { parse: parseEntry });
+  }
+  const refs = new Map<string, Partial<ConversationReference>>(opened.records);
+  const { journal } = opened;
   // A channel thread's id carries ";messageid=…": its channel is the part before.
   const base = (id: string) => id.split(';')[0] ?? id;
+  const keep = (id: string, reference: Partial<ConversationReference>): Promise<void> => {
+    refs.set(id, reference);
+    return journal.append([id, reference]);
+  };
   return {
     get: (id) => refs.get(id) ?? refs.get(base(id)),
-    remember(reference) {
+    async remember(reference) {
       const id = reference.conversation?.id;
-      if (!id) return Promise.resolve();
+      if (!id) return;
       const known = refs.get(id);
-      if (known && known.serviceUrl === reference.serviceUrl) return Promise.resolve();
-      refs.set(id, reference);
+      if (known && known.serviceUrl === reference.serviceUrl) return;
+      const writes = [keep(id, reference)];
       if (base(id) !== id && !refs.has(base(id)))
-        refs.set(base(id), {
-          ...reference,
-          conversation: { ...reference.conversation, id: base(id) } as ConversationReference['conversation'],
-        });
-      chain = chain
-        .then(async () => {
-          await writeFile(`${file}.tmp`, JSON.stringify(Object.fromEntries(refs)));
-          await rename(`${file}.tmp`, file);
-        })
-        .catch(() => undefined);
-      return chain;
+        writes.push(
+          keep(base(id), {
+            ...reference,
+            conversation: {
+              ...reference.conversation,
+              id: base(id),
+            } as ConversationReference['conversation'],
+          }),
+        );
+      if (journal.length + writes.length > 2 * Math.max(refs.size, 100))
+        writes.push(journal.rewrite([...refs]));
+      // A failed write loses only the restart copy: the reference is in memory and is captured again.
+      await Promise.all(writes).catch(() => undefined);
     },
   };
 }

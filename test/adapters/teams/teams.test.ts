@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReferenceStore } from '../../../src/adapters/teams/references.js';
 import { loadConfig } from '../../../src/config.js';
 import { type RunningServer, startServer } from '../../../src/server/app.js';
 import { copyContent, repoRoot, until } from '../../helpers.js';
@@ -85,8 +86,9 @@ describe('Teams through botbuilder CloudAdapter (emulator mode)', () => {
       }),
     );
     expect(res.status).toBe(200);
-    const refs = JSON.parse(await readFile(join(dir, 'data/teams-references.json'), 'utf8'));
-    expect(refs[DESK_CHANNEL].serviceUrl).toBe(connector.serviceUrl);
+    // Kept on disk: a store opened on the same file (as after a restart) knows the channel.
+    const refs = await createReferenceStore(join(dir, 'data/teams-references.journal'));
+    expect(refs.get(DESK_CHANNEL)?.serviceUrl).toBe(connector.serviceUrl);
   });
 
   it('answers in the same conversation with an Adaptive Card, in the language of the question', async () => {
