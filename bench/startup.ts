@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,8 +18,10 @@ async function rssMb(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-async function waitFor(url: string, deadline: number): Promise<void> {
+async function waitFor(url: string, deadline: number, child?: ChildProcess): Promise<void> {
   for (;;) {
+    if (child && child.exitCode !== null)
+      throw new Error(`the process for ${url} exited (${child.exitCode})`);
     try {
       if ((await fetch(url)).status === 200) return;
     } catch {
@@ -73,7 +75,7 @@ export async function benchStartup(): Promise<StartupResult> {
     ],
     {},
   );
-  await waitFor(`http://127.0.0.1:${barePort}/`, Date.now() + 20_000);
+  await waitFor(`http://127.0.0.1:${barePort}/`, Date.now() + 20_000, bare);
   const bareMs = Date.now() - t0;
   bare.kill('SIGTERM');
 
@@ -85,7 +87,7 @@ export async function benchStartup(): Promise<StartupResult> {
     LOG_LEVEL: 'warn',
     MADOGUCHI_WATCH: 'false',
   });
-  await waitFor(`http://127.0.0.1:${port}/readyz`, Date.now() + 30_000);
+  await waitFor(`http://127.0.0.1:${port}/readyz`, Date.now() + 30_000, child);
   const readyMs = Date.now() - t0;
   const pid = child.pid as number;
   const rssMbAfterStart = await rssMb(pid);
