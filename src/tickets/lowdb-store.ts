@@ -138,7 +138,7 @@ export function createLowdbTicketStore(opts: LowdbTicketStoreOptions): TicketSto
         if (holder.pid && holder.host && holder.host !== hostname()) {
           throw new TicketStoreError(
             'STORE_LOCKED',
-            `${file} is locked by process ${holder.pid} on ${holder.host}; use PostgreSQL for several hosts`,
+            `${file} is locked by process ${holder.pid} on ${holder.host}; one process at a time uses it: stop that one, or delete ${lockFile} if that host is gone`,
           );
         }
         await rm(lockFile, { force: true }); // stale: its process is gone
