@@ -80,6 +80,12 @@ describe('lowdb ticket store: files and processes', () => {
     );
     await second.open();
     await second.close();
+    // A lock from another host (a shared data directory) is never taken over silently.
+    await writeFile(join(dataDir, 'tickets.json.lock'), JSON.stringify({ pid: 4321, host: 'other-host' }));
+    const elsewhere = await storeError(createLowdbTicketStore({ dataDir }).open());
+    expect(elsewhere.code).toBe('STORE_LOCKED');
+    expect(elsewhere.message).toContain('is locked by process 4321 on other-host');
+    expect(elsewhere.message).toContain(`delete ${join(dataDir, 'tickets.json.lock')} if that host is gone`);
   });
 
   it('refuses to start on a corrupt file and leaves it byte for byte', async () => {
