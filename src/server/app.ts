@@ -9,6 +9,7 @@ import { createLogNotifier } from '../tickets/log-notifier.js';
 import { createLowdbTicketStore } from '../tickets/lowdb-store.js';
 import { createOutbox } from '../tickets/outbox.js';
 import { createTicketService } from '../tickets/service.js';
+import { awaitingStaff } from '../tickets/store.js';
 import { createLocalAdapter } from '../web/local.js';
 import { type ContentHolder, createContentHolder } from './content-reload.js';
 import { createHttpServer, sendJson } from './http.js';
@@ -150,7 +151,7 @@ export async function startServer(deps: {
   let counts = { open: 0, pendingDeliveries: 0 };
   const refreshCounts = async () => {
     counts = {
-      open: await store.count({ where: (t) => t.status === 'open' || t.status === 'reopened' }),
+      open: await store.count({ where: awaitingStaff }),
       pendingDeliveries: await outbox.pending(),
     };
   };

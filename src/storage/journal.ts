@@ -1,4 +1,5 @@
-import { open, readFile, rename, truncate } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /**
  * An append-only file of JSON lines, the write path of the ticket store and the dedupe stores.
@@ -21,6 +22,12 @@ export interface Journal<T> {
   append(record: T): Promise<void>;
   /** Atomically replaces the whole journal with `records` (temp file + rename), after earlier appends. */
   rewrite(records: T[]): Promise<void>;
+  /**
+   * For a journal of a bounded map: rewrites it to `records()` once it holds more than twice `live`
+   * lines (and more than `minLines`), so the file stays bounded too. At most one such rewrite runs at a
+   * time; a failed one keeps the lines as they were, and the next call tries again. Never rejects.
+   */
+  compact(live: number, records: () => T[], minLines?: number): Promise<void>;
   /** Waits for every write under way. */
   close(): Promise<void>;
 }
@@ -93,6 +100,7 @@ export async function openJournal<T>(
   if (bytes < content.length) await truncateTo(bytes);
 
   let length = records.length;
+  let compacting: Promise<void> | undefined;
   let tail: Promise<void> = Promise.resolve();
   let batch: Pending[] | undefined;
   /** Set when a write failed part-way: the file must be cut back to `bytes` before the next write. */
@@ -187,9 +195,36 @@ export async function openJournal<T>(
       tail = run.catch(() => undefined);
       return run;
     },
+    compact(live, current, minLines = 0) {
+      if (compacting || length <= 2 * Math.max(live, minLines)) return compacting ?? Promise.resolve();
+      compacting = journal
+        .rewrite(current())
+        .catch(() => undefined)
+        .finally(() => {
+          compacting = undefined;
+        });
+      return compacting;
+    },
     async close() {
       await tail;
     },
   };
   return { journal, records };
+}
+
+/**
+ * For files that can be rebuilt from what the bot hears next (dedupe keys, conversation references):
+ * creates the folder, and starts with an empty journal when the file cannot be read or is corrupt.
+ */
+export async function openJournalOrStartAfresh<T>(
+  file: string,
+  opts: JournalOptions<T>,
+): Promise<{ journal: Journal<T>; records: T[] }> {
+  await mkdir(dirname(file), { recursive: true });
+  try {
+    return await openJournal(file, opts);
+  } catch {
+    await rm(file, { recursive: true, force: true });
+    return openJournal(file, opts);
+  }
 }

@@ -3,7 +3,7 @@ import type { DeskDirectory } from '../content/types.js';
 import type { Clock, DeskId, UserRef } from '../core/types.js';
 import { TicketError } from './errors.js';
 import type { Actor, TicketService } from './service-types.js';
-import type { TicketStore } from './store.js';
+import { awaitingStaff, type TicketStore } from './store.js';
 import type { Audience, Delivery, Ticket, TicketEvent, TicketEventType, TicketStatus } from './types.js';
 
 /** Which statuses each action may start from. */
@@ -280,7 +280,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
     async remind() {
       const now = clock.now().getTime();
       const reminded: Ticket[] = [];
-      for (const t of await store.list({ where: (x) => x.status === 'open' || x.status === 'reopened' })) {
+      for (const t of await store.list({ where: awaitingStaff })) {
         const interval = hours(deskOf(t.desk)?.reminderIntervalHours ?? 4);
         const last = t.lastReminderAt ? Date.parse(t.lastReminderAt) : undefined;
         if (now < Date.parse(t.dueAt) || (last !== undefined && now - last < interval)) continue;

@@ -38,6 +38,10 @@ export function formatTicketId(n: number): string {
   return `MDG-${String(n).padStart(6, '0')}`;
 }
 
+/** Waiting for staff: nobody has claimed it since it was opened or reopened. */
+export const awaitingStaff = (ticket: Readonly<Ticket>): boolean =>
+  ticket.status === 'open' || ticket.status === 'reopened';
+
 export function matches(ticket: Ticket, filter: TicketFilter): boolean {
   return (
     (!filter.desk || ticket.desk === filter.desk) &&

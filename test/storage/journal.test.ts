@@ -32,6 +32,25 @@ describe('journal', () => {
     expect(await readFile(file, 'utf8')).toBe('{"n":10}\n{"n":11}\n');
   });
 
+  it('compacts a bounded map only past twice its size, one rewrite at a time', async () => {
+    const file = await tempFile();
+    const { journal } = await openJournal(file, { parse });
+    for (let n = 0; n < 6; n++) await journal.append({ n });
+    await journal.compact(3, () => [{ n: 99 }]);
+    expect(journal.length).toBe(6);
+    await journal.append({ n: 6 });
+    let calls = 0;
+    const current = () => {
+      calls++;
+      return [{ n: 5 }, { n: 6 }];
+    };
+    await Promise.all([journal.compact(3, current), journal.compact(3, current)]);
+    expect(calls).toBe(1);
+    expect(await readFile(file, 'utf8')).toBe('{"n":5}\n{"n":6}\n');
+    await journal.compact(0, () => [], 10);
+    expect(journal.length).toBe(2);
+  });
+
   it('names the file and line of a bad record, and leaves the file alone', async () => {
     const file = await tempFile();
     await writeFile(file, '{"n":1}\n\n{"m":2}\n');

@@ -1,6 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { openJournal } from '../../storage/journal.js';
+import { openJournalOrStartAfresh } from '../../storage/journal.js';
 
 /**
  * Keys of platform events already handled, kept on disk so a redelivery after a restart is still
@@ -33,20 +31,11 @@ export async function createSeenStore(opts: {
   const max = opts.max ?? 20_000;
   const now = opts.now ?? Date.now;
   const seen = new Map<string, number>();
-  await mkdir(dirname(opts.file), { recursive: true });
-  let opened: Awaited<ReturnType<typeof openJournal<SeenRecord>>>;
-  try {
-    opened = await openJournal(opts.file, { parse: parseRecord });
-  } catch {
-    // Unreadable: start afresh. The worst case is one duplicate reply to a redelivery, never a lost one.
-    await rm(opts.file, { recursive: true, force: true });
-    opened = await openJournal(opts.file, { parse: parseRecord });
-  }
-  for (const [key, at] of opened.records) if (now() - at < ttl) seen.set(key, at);
-  const { journal } = opened;
+  // Unreadable: start afresh. The worst case is one duplicate reply to a redelivery, never a lost one.
+  const { journal, records } = await openJournalOrStartAfresh(opts.file, { parse: parseRecord });
+  for (const [key, at] of records) if (now() - at < ttl) seen.set(key, at);
   const live = (): SeenRecord[] => [...seen];
-  if (journal.length > seen.size) await journal.rewrite(live());
-  let compacting: Promise<void> | undefined;
+  await journal.compact(seen.size, live, 1_000);
 
   return {
     async firstTime(...keys) {
@@ -62,14 +51,7 @@ export async function createSeenStore(opts: {
       if (!fresh) return false;
       while (seen.size > max) seen.delete(seen.keys().next().value as string);
       const written = Promise.all(keys.map((key) => journal.append([key, at])));
-      if (!compacting && journal.length + keys.length > 2 * Math.max(seen.size, 1_000)) {
-        compacting = journal
-          .rewrite(live())
-          .catch(() => undefined) // the journal keeps its lines; the next append tries again
-          .finally(() => {
-            compacting = undefined;
-          });
-      }
+      void journal.compact(seen.size, live, 1_000);
       await written.catch(() => undefined); // a lost write means at worst one duplicate reply later
       return true;
     },

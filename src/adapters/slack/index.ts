@@ -22,7 +22,7 @@ export async function createSlackAdapter(deps: AdapterDeps): Promise<ChannelAdap
   const slack = deps.config.slack;
   if (!slack) throw new Error('Slack is not configured');
   const logger = boltLogger(deps);
-  const seen = await createSeenStore({ file: join(deps.config.dataDir, 'slack-seen.json') });
+  const seen = await createSeenStore({ file: join(deps.config.dataDir, 'slack-seen.journal') });
   const clientOptions = {
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
     retryConfig: { retries: 2, factor: 2, minTimeout: 200 },

@@ -49,7 +49,7 @@ export async function createTeamsAdapter(deps: AdapterDeps): Promise<ChannelAdap
       .sendActivity('Sorry, something went wrong. Please try again, or ask for a person.')
       .catch(() => undefined);
   };
-  const seen = await createSeenStore({ file: join(deps.config.dataDir, 'teams-seen.json') });
+  const seen = await createSeenStore({ file: join(deps.config.dataDir, 'teams-seen.journal') });
   const references = await createReferenceStore(join(deps.config.dataDir, 'teams-references.journal'));
   const appId = teams.appId ?? '';
   const userOf = (a: Partial<Activity>) => `teams:${a.from?.aadObjectId ?? a.from?.id ?? 'unknown'}`;

@@ -1,7 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { ConversationReference } from 'botbuilder';
-import { openJournal } from '../../storage/journal.js';
+import { openJournalOrStartAfresh } from '../../storage/journal.js';
 
 /**
  * Conversation references by conversation id, captured whenever the bot hears from a conversation (or is
@@ -22,15 +20,8 @@ const parseEntry = (value: unknown): Entry | string =>
     : 'not an [id, reference] pair';
 
 export async function createReferenceStore(file: string): Promise<ReferenceStore> {
-  await mkdir(dirname(file), { recursive: true });
-  let opened: Awaited<ReturnType<typeof openJournal<Entry>>>;
-  try {
-    opened = await openJournal(file, { parse: parseEntry });
-  } catch {
-    // Unreadable: start afresh; each conversation is captured again the next time the bot hears from it.
-    await rm(file, { recursive: true, force: true });
-    opened = await openJournal(file, { parse: parseEntry });
-  }
+  // Unreadable: start afresh; each conversation is captured again the next time the bot hears from it.
+  const opened = await openJournalOrStartAfresh(file, { parse: parseEntry });
   const refs = new Map<string, Partial<ConversationReference>>(opened.records);
   const { journal } = opened;
   // A channel thread's id carries ";messageid=…": its channel is the part before.
@@ -57,8 +48,7 @@ export async function createReferenceStore(file: string): Promise<ReferenceStore
             } as ConversationReference['conversation'],
           }),
         );
-      if (journal.length + writes.length > 2 * Math.max(refs.size, 100))
-        writes.push(journal.rewrite([...refs]));
+      void journal.compact(refs.size, () => [...refs], 100);
       // A failed write loses only the restart copy: the reference is in memory and is captured again.
       await Promise.all(writes).catch(() => undefined);
     },
