@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TicketStoreError } from '../../src/tickets/errors.js';
-import { createLowdbTicketStore } from '../../src/tickets/lowdb-store.js';
+import { createLowdbTicketStore, type LowdbTicketStoreOptions } from '../../src/tickets/lowdb-store.js';
 import { createTicketService } from '../../src/tickets/service.js';
 import type { Ticket } from '../../src/tickets/types.js';
 import { repoRoot, tempDirs } from '../helpers.js';
@@ -13,6 +13,14 @@ import { ticketStoreContract } from './ticket-store.contract.js';
 const tempDir = tempDirs('madoguchi-tickets-');
 
 ticketStoreContract('lowdb', async () => createLowdbTicketStore({ dataDir: await tempDir() }));
+
+/** A lowdb store opened on `dataDir`, with the ticket service the bot would use on it. */
+async function openStore(dataDir: string, opts: Omit<LowdbTicketStoreOptions, 'dataDir'> = {}) {
+  const store = createLowdbTicketStore({ dataDir, ...opts });
+  await store.open();
+  const tickets = createTicketService({ store, desks: () => DESKS, clock: { now: () => new Date() } });
+  return { store, tickets };
+}
 
 const storeError = async (p: Promise<unknown>) => (await p.catch((e: unknown) => e)) as TicketStoreError;
 
@@ -53,8 +61,7 @@ describe('lowdb ticket store: files and processes', () => {
       await exited;
       // The killed child's lock is stale; the files (snapshot + journal, possibly with a torn last
       // line) must open and hold every ticket it acknowledged, once.
-      const reader = createLowdbTicketStore({ dataDir });
-      await reader.open();
+      const { store: reader } = await openStore(dataDir);
       const stored = await reader.list();
       await reader.close();
       const ids = new Set(stored.map((t) => t.id));
@@ -113,9 +120,7 @@ describe('lowdb ticket store: files and processes', () => {
 
   it('a failed write changes nothing, is cut back, and the store keeps working', async () => {
     const dataDir = await tempDir();
-    const store = createLowdbTicketStore({ dataDir });
-    await store.open();
-    const tickets = createTicketService({ store, desks: () => DESKS, clock: { now: () => new Date() } });
+    const { store, tickets } = await openStore(dataDir);
     const t = await tickets.open(openInput('w1'));
     // Put a directory where the journal is: the write fails (as on a full or read-only disk), as root too.
     const journal = join(dataDir, 'tickets.json.journal');
@@ -130,32 +135,23 @@ describe('lowdb ticket store: files and processes', () => {
     await rename(`${journal}.aside`, journal);
     expect((await tickets.claim(t.id, { user: 'cli:jbic-staff' })).status).toBe('claimed');
     await store.close();
-    const reopened = createLowdbTicketStore({ dataDir });
-    await reopened.open();
+    const { store: reopened } = await openStore(dataDir);
     expect((await reopened.get(t.id))?.status).toBe('claimed');
     await reopened.close();
   });
 
   it('drops a torn last journal line (a crash mid-write) and appends cleanly after it', async () => {
     const dataDir = await tempDir();
-    const store = createLowdbTicketStore({ dataDir });
-    await store.open();
-    const tickets = createTicketService({ store, desks: () => DESKS, clock: { now: () => new Date() } });
+    const { tickets } = await openStore(dataDir);
     const first = await tickets.open(openInput('torn-1'));
     // Simulate a SIGKILL mid-write: the journal survives, with half a line at its end and no compaction.
     const journal = join(dataDir, 'tickets.json.journal');
     const intact = await readFile(journal, 'utf8');
     await rm(join(dataDir, 'tickets.json.lock'));
     await writeFile(journal, `${intact}{"seq":2,"ticket":{"id":"MDG-0000`);
-    const after = createLowdbTicketStore({ dataDir });
-    await after.open();
+    const { store: after, tickets: service } = await openStore(dataDir);
     expect((await after.list()).map((t) => t.id)).toEqual([first.id]);
     expect(await readFile(journal, 'utf8')).toBe(intact);
-    const service = createTicketService({
-      store: after,
-      desks: () => DESKS,
-      clock: { now: () => new Date() },
-    });
     const second = await service.open(openInput('torn-2'));
     expect(second.id).toBe('MDG-000002');
     await after.close();
@@ -181,9 +177,7 @@ describe('lowdb ticket store: files and processes', () => {
   it('folds the journal into the snapshot, and a crash between the two loses nothing', async () => {
     const dataDir = await tempDir();
     const journal = join(dataDir, 'tickets.json.journal');
-    const store = createLowdbTicketStore({ dataDir, compactEvery: 5 });
-    await store.open();
-    const tickets = createTicketService({ store, desks: () => DESKS, clock: { now: () => new Date() } });
+    const { store, tickets } = await openStore(dataDir, { compactEvery: 5 });
     const opened: Ticket[] = [];
     for (let i = 0; i < 12; i++) opened.push(await tickets.open(openInput(`fold-${i}`)));
     await tickets.claim(opened[3]?.id ?? '', { user: 'cli:jbic-staff' });
@@ -198,16 +192,10 @@ describe('lowdb ticket store: files and processes', () => {
     await store.close();
     expect(await readFile(journal, 'utf8')).toBe('');
     await writeFile(journal, pending);
-    const reopened = createLowdbTicketStore({ dataDir });
-    await reopened.open();
+    const { store: reopened, tickets: service } = await openStore(dataDir);
     const all = await reopened.list();
     expect(all.map((t) => t.id)).toEqual(opened.map((t) => t.id));
     expect(all.find((t) => t.id === opened[3]?.id)?.status).toBe('claimed');
-    const service = createTicketService({
-      store: reopened,
-      desks: () => DESKS,
-      clock: { now: () => new Date() },
-    });
     expect((await service.open(openInput('fold-next'))).id).toBe('MDG-000013');
     await reopened.close();
   });
