@@ -7,7 +7,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { loadContent } from '../src/content/load.js';
 import { startServer } from '../src/server/app.js';
-import { loadCases } from '../test/conversations/cases.js';
+import { loadConversationCases } from '../test/conversations/cases.js';
 import { benchRealContent, benchSynthetic, type EngineSizeResult } from './engine.js';
 import { markdownTable } from './markdown.js';
 import { type LoadResult, startBareBolt, startLoadGenerator } from './slack.js';
@@ -30,9 +30,7 @@ async function main() {
     return;
   }
   const content = await loadContent(root);
-  const utterances = loadCases(join(root, 'test/conversations')).flatMap((c) =>
-    c.turns.map((t) => (t.repeat ? t.text.repeat(t.repeat) : t.text)),
-  );
+  const utterances = loadConversationCases(join(root, 'test/conversations')).map((c) => c.text);
 
   log('engine: conversation set');
   const real = benchRealContent(content, utterances, quick ? 3 : 20);

@@ -1,5 +1,8 @@
 import type { KnowledgeEntry } from '../src/content/types.js';
-import { DESK_IDS, SCHEME_IDS } from '../src/core/types.js';
+
+/** Synthetic entries are spread over these programmes and desks (the real ids, for realistic routing). */
+const SCHEME_IDS = ['jbic-aguascalientes', 'meti-global-alliance', 'jetro-chongqing'] as const;
+const DESK_IDS = ['jbic', 'jetro-global-alliance', 'sme-support-japan', 'jetro-chongqing'] as const;
 
 /** Deterministic PRNG (mulberry32) so every run benchmarks the same knowledge base. */
 export function rng(seed: number): () => number {
@@ -68,7 +71,7 @@ export function syntheticKnowledge(
   const kana = [...KANA];
   const entries: KnowledgeEntry[] = [];
   for (let i = 0; i < count; i++) {
-    const scheme = SCHEME_IDS[i % SCHEME_IDS.length] as (typeof SCHEME_IDS)[number];
+    const scheme = SCHEME_IDS[i % SCHEME_IDS.length] as string;
     const topic = `topic-${i}`;
     const en = () => sentence(vocab.en, 6 + Math.floor(rand() * 6), rand, ' ');
     const ja = () => sentence(vocab.ja, 4 + Math.floor(rand() * 4), rand, '', kana);
@@ -76,7 +79,8 @@ export function syntheticKnowledge(
       id: `${scheme}/${topic}`,
       scheme,
       topic,
-      desk: DESK_IDS[i % (DESK_IDS.length - 1)] as (typeof DESK_IDS)[number],
+      desk: DESK_IDS[i % DESK_IDS.length] as string,
+      answers: [],
       title: { en: en(), ja: ja() },
       body: { en: `${en()}. ${en()}. ${en()}.`, ja: `${ja()}。${ja()}。${ja()}。` },
       questions: { en: [en(), en(), en()], ja: [ja(), ja(), ja()] },

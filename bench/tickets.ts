@@ -21,11 +21,15 @@ export interface StoreResult {
 
 const desks: DeskDirectory = {
   admins: ['cli:admin'],
+  triage: 'jbic',
   desks: [
     {
       id: 'jbic',
       name: { en: 'JBIC', ja: 'JBIC' },
       takes: { en: '', ja: '' },
+      aliases: { en: [], ja: [] },
+      descriptions: { en: [], ja: [] },
+      examples: { en: [], ja: [] },
       schemes: [],
       responseTargetHours: 24,
       reminderIntervalHours: 4,

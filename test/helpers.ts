@@ -2,7 +2,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { loadContent } from '../src/content/load.js';
+import { CONTENT_FOLDERS, loadContent } from '../src/content/load.js';
 import type { Content } from '../src/content/types.js';
 
 export const repoRoot = join(import.meta.dirname, '..');
@@ -17,8 +17,8 @@ export function realContent(): Promise<Content> {
 /** A temporary directory holding a copy of the real intents/ and knowledge/, for tests that change them. */
 export async function copyContent(prefix = 'madoguchi-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  await cp(join(repoRoot, 'knowledge'), join(dir, 'knowledge'), { recursive: true });
-  await cp(join(repoRoot, 'intents'), join(dir, 'intents'), { recursive: true });
+  for (const sub of CONTENT_FOLDERS)
+    await cp(join(repoRoot, sub), join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
   return dir;
 }
 

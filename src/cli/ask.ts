@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { formatDate } from '../core/compose.js';
 import { createEngine } from '../core/engine.js';
 import type { Engine } from '../core/engine-types.js';
-import type { Inquiry, Reply } from '../core/types.js';
+import type { Candidate, Explanation, Inquiry, Reply } from '../core/types.js';
 import { loadForCli } from './content.js';
 import type { CliCommand, CliIO } from './io.js';
 
@@ -20,12 +20,15 @@ export function formatReply(r: Reply, debug = false): string {
     lines.push(
       `[${r.action}] intent=${r.intent ?? '-'} confidence=${r.confidence} scheme=${r.scheme ?? '-'} desk=${r.desk ?? '-'} lang=${r.lang} entries=${r.entries.join(',') || '-'}`,
     );
+    if (r.why) lines.push(...explain(r.why));
   }
   lines.push(r.text);
   if (r.sources.length > 0) {
     const label = r.replyLang === 'ja' ? '出典' : 'Source';
     for (const s of r.sources)
-      lines.push(`${label}: ${s.publisher}, "${s.title}" (${formatDate(s.date, r.replyLang)}) ${s.url}`);
+      lines.push(
+        `${label}: ${s.publisher}, "${s.title}" (${formatDate(s.date, r.replyLang)})${s.url ? ` ${s.url}` : ''}`,
+      );
   }
   if (r.asOf)
     lines.push(
@@ -38,6 +41,24 @@ export function formatReply(r: Reply, debug = false): string {
     for (const [i, s] of r.suggestions.entries()) lines.push(`  ${i + 1}. ${s.label}`);
   }
   return lines.join('\n');
+}
+
+/** `chat --debug`: what the engine read and why it decided as it did. */
+function explain(why: Explanation): string[] {
+  const list = (cs: Candidate[]) => cs.map((c) => `${c.id} ${c.score} (${c.by})`).join('; ') || '-';
+  return [
+    `  decided by: ${why.decidedBy}`,
+    `  act: ${why.act.id} (${why.act.by}) · ${why.acts.map((a) => `${a.id} ${a.score}`).join(', ')}`,
+    `  kind: ${why.kind ?? '-'} · focus: "${why.focus}"`,
+    `  programmes: ${list(why.programmes)}`,
+    `  desks: ${list(why.desks)}`,
+    `  entries: ${why.entries.map((e) => `${e.id} ${e.score} (coverage ${e.coverage})`).join('; ') || '-'}`,
+    `  evidence: ${
+      Object.entries(why.evidence)
+        .map(([k, v]) => `${k}=${Math.round(v * 100) / 100}`)
+        .join(' ') || '-'
+    }`,
+  ];
 }
 
 /** One line of `ask --json` output: DESIGN.md's contract plus a few extra fields. */
@@ -56,6 +77,7 @@ export function toJsonLine(id: unknown, r: Reply): string {
     as_of: r.asOf,
     suggestions: r.suggestions.map((s) => s.label),
     entries: r.entries,
+    ...(r.why ? { why: r.why } : {}),
   });
 }
 

@@ -1,8 +1,9 @@
-import { CONTENT_LANGS, SCHEME_IDS } from '../core/types.js';
+import { checkLanguages, ENTRY_LANGS } from '../content/check.js';
+import { formatProblem } from '../content/errors.js';
 import { loadForCli } from './content.js';
 import type { CliCommand } from './io.js';
 
-/** `kb check` validates intents/ and knowledge/; `kb stats` counts what is there. */
+/** `kb check` validates intents/, knowledge/ and messages/; `kb stats` counts what is there. */
 export const runKb: CliCommand = async (args, io) => {
   const [sub] = args;
   const json = args.includes('--json');
@@ -12,27 +13,34 @@ export const runKb: CliCommand = async (args, io) => {
   }
   const content = await loadForCli(io);
   if (!content) return 1;
-  const { knowledge, intents, desks } = content;
+  const { knowledge, intents, desks, programmes } = content;
   if (sub === 'check') {
-    const summary = `ok: ${knowledge.length} knowledge entries (en+ja), ${intents.length} intents, ${desks.desks.length} desks (content ${content.version})`;
+    const problems = checkLanguages(content);
+    for (const p of problems) io.stderr.write(`${formatProblem(p)}\n`);
+    if (problems.length > 0) {
+      io.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'}.\n`);
+      return 1;
+    }
+    const summary = `ok: ${programmes.length} programmes, ${knowledge.length} knowledge entries (${ENTRY_LANGS.join('+')}), ${intents.length} intents, ${desks.desks.length} desks (content ${content.version})`;
     io.stdout.write(
       json
-        ? `${JSON.stringify({ ok: true, knowledge: knowledge.length, intents: intents.length, desks: desks.desks.length, version: content.version })}\n`
+        ? `${JSON.stringify({ ok: true, programmes: programmes.length, knowledge: knowledge.length, intents: intents.length, desks: desks.desks.length, version: content.version })}\n`
         : `${summary}\n`,
     );
     return 0;
   }
+  const langs = [...new Set(knowledge.flatMap((e) => Object.keys(e.body)))].sort();
   const perScheme = Object.fromEntries(
-    SCHEME_IDS.map((s) => {
-      const entries = knowledge.filter((e) => e.scheme === s);
+    programmes.map((p) => {
+      const entries = knowledge.filter((e) => e.scheme === p.id);
       return [
-        s,
+        p.id,
         Object.fromEntries(
-          CONTENT_LANGS.map((l) => [
+          langs.map((l) => [
             l,
             {
               entries: entries.filter((e) => e.body[l]).length,
-              questions: entries.reduce((n, e) => n + e.questions[l].length, 0),
+              questions: entries.reduce((n, e) => n + (e.questions[l]?.length ?? 0), 0),
             },
           ]),
         ),
@@ -55,11 +63,10 @@ export const runKb: CliCommand = async (args, io) => {
     return 0;
   }
   const out: string[] = ['Knowledge entries (entries / alternate questions):'];
-  for (const [s, langs] of Object.entries(perScheme)) {
+  for (const [s, per] of Object.entries(perScheme))
     out.push(
-      `  ${s.padEnd(22)} ${CONTENT_LANGS.map((l) => `${l} ${langs[l]?.entries}/${langs[l]?.questions}`).join('  ')}`,
+      `  ${s.padEnd(22)} ${langs.map((l) => `${l} ${per[l]?.entries}/${per[l]?.questions}`).join('  ')}`,
     );
-  }
   out.push(
     `Intents: ${intents.length} (${Object.entries(perAction)
       .map(([a, n]) => `${a} ${n}`)

@@ -1,4 +1,5 @@
 import { runAsk, runChat } from './ask.js';
+import { runEval } from './eval.js';
 import type { CliCommand, CliIO } from './io.js';
 import { runKb } from './kb.js';
 import { runTickets } from './tickets.js';
@@ -8,12 +9,20 @@ const USAGE = `Usage: madoguchi <command>
   ask "question" [--debug]  answer one question (human-readable)
   ask --json                JSON lines in on stdin, one JSON line out per input
   chat [--debug]            talk to the bot in the terminal
-  kb check                  validate intents/ and knowledge/
+  eval FILE.jsonl… [--json] measure the engine on evaluation cases (pass, routing, calibration)
+  eval --fit FILE.jsonl…    fit the confidence mapping on cases, write models/calibration.json
+  kb check                  validate intents/, knowledge/ and messages/
   kb stats [--json]         entries per scheme and language, intents, desks
   tickets <command>         open, list, show, claim, resolve, reopen, close tickets (tickets --help)
 `;
 
-const COMMANDS: Record<string, CliCommand> = { ask: runAsk, chat: runChat, kb: runKb, tickets: runTickets };
+const COMMANDS: Record<string, CliCommand> = {
+  ask: runAsk,
+  chat: runChat,
+  eval: runEval,
+  kb: runKb,
+  tickets: runTickets,
+};
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;

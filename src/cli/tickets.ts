@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { detectLanguage } from '../core/language.js';
 import { normalise } from '../core/normalize.js';
-import { DESK_IDS, type DeskId, systemClock } from '../core/types.js';
+import { type DeskId, systemClock } from '../core/types.js';
 import { TicketError, TicketStoreError } from '../tickets/errors.js';
 import { createLowdbTicketStore } from '../tickets/lowdb-store.js';
 import { createTicketService } from '../tickets/service.js';
@@ -57,8 +57,6 @@ export const runTickets: CliCommand = async (args, io) => {
     io.stdout.write(USAGE);
     return command ? 0 : 2;
   }
-  if (v.desk && !DESK_IDS.includes(v.desk as DeskId))
-    return usage(`Unknown desk "${v.desk}". Desks: ${DESK_IDS.join(', ')}`);
   if (v.status && !TICKET_STATUSES.includes(v.status as TicketStatus))
     return usage(`Unknown status "${v.status}". Statuses: ${TICKET_STATUSES.join(', ')}`);
   if (['show', 'claim', 'resolve', 'reopen', 'close'].includes(command) && !id)
@@ -69,6 +67,9 @@ export const runTickets: CliCommand = async (args, io) => {
 
   const content = await loadForCli(io);
   if (!content) return 1;
+  const deskIds = content.desks.desks.map((d) => d.id);
+  if (v.desk && !deskIds.includes(v.desk))
+    return usage(`Unknown desk "${v.desk}". Desks: ${deskIds.join(', ')}`);
   const store = createLowdbTicketStore({ dataDir: io.env.MADOGUCHI_DATA_DIR || './data' });
   const tickets = createTicketService({ store, desks: () => content.desks, clock: systemClock });
   const print = (t: Ticket | Ticket[]) =>

@@ -1,17 +1,41 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { DeskId } from '../core/types.js';
-import { CONTENT_LANGS, DESK_IDS } from '../core/types.js';
+import { type DeskId, REQUIRED_LANGS } from '../core/types.js';
 import { ContentError, type ContentProblem, suggest } from './errors.js';
-import { DesksFile, IntentsFile, KnowledgeFrontMatter } from './schema.js';
-import type { Content, Desk, DeskDirectory, IntentRule, KnowledgeEntry } from './types.js';
-import { issuesToProblems, parseYaml } from './yaml-source.js';
+import {
+  ActsFile,
+  CalibrationFile,
+  DesksFile,
+  IntentsFile,
+  KnowledgeFrontMatter,
+  LANG_CODE,
+  MessagesFile,
+  ProgrammeFile,
+  QuestionKindsFile,
+} from './schema.js';
+import type {
+  ActExamples,
+  Calibration,
+  Content,
+  Desk,
+  DeskDirectory,
+  IntentRule,
+  KnowledgeEntry,
+  Localized,
+  Messages,
+  Programme,
+  QuestionCues,
+} from './types.js';
+import { issuesToProblems, parseYaml, type YamlSource } from './yaml-source.js';
 
 export type { ContentProblem } from './errors.js';
 export { ContentError, formatProblem } from './errors.js';
 
 const MAX_BODY = 2000;
+
+/** The folders content is read from, relative to the content directory (a copy of them is a whole content tree). */
+export const CONTENT_FOLDERS = ['knowledge', 'intents', 'messages', 'models'] as const;
 
 interface RawFile {
   /** Relative to the content directory, with forward slashes. */
@@ -25,11 +49,16 @@ interface RawFile {
  */
 export async function loadContent(dir: string): Promise<Content> {
   const problems: ContentProblem[] = [];
-  const [knowledgeFiles, intentFiles] = await Promise.all([
+  const [knowledgeFiles, programmeFiles, intentFiles, messageFiles] = await Promise.all([
     readTree(dir, 'knowledge', (f) => f.endsWith('.md')),
+    readTree(dir, 'knowledge', (f) => /(^|\/)programme\.ya?ml$/.test(f)),
     readTree(dir, 'intents', (f) => f.endsWith('.yml') || f.endsWith('.yaml')),
+    readTree(dir, 'messages', (f) => f.endsWith('.yml')),
   ]);
-  const desksFile = await readOptional(dir, 'knowledge/desks.yml');
+  const [desksFile, calibrationFile] = await Promise.all([
+    readOptional(dir, 'knowledge/desks.yml'),
+    readOptional(dir, 'models/calibration.json'),
+  ]);
   if (!desksFile)
     problems.push({ file: 'knowledge/desks.yml', line: 1, field: '', message: 'file not found' });
   if (knowledgeFiles.length === 0)
@@ -38,25 +67,52 @@ export async function loadContent(dir: string): Promise<Content> {
     problems.push({ file: 'intents', line: 1, field: '', message: 'no intent files (*.yml)' });
 
   const located = knowledgeFiles.flatMap((f) => parseKnowledge(f, problems) ?? []);
+  const programmes = (await Promise.all(programmeFiles.map((f) => parseProgramme(dir, f, problems)))).flatMap(
+    (p) => p ?? [],
+  );
   const desks = desksFile ? parseDesks(desksFile, problems) : undefined;
-  const locatedIntents = intentFiles.flatMap((f) => parseIntents(f, problems));
+  const byKind = (key: string) => intentFiles.filter((f) => new RegExp(`^${key}:`, 'm').test(f.text));
+  const actsFiles = byKind('acts');
+  const kindsFiles = byKind('kinds');
+  const ruleFiles = intentFiles.filter((f) => !actsFiles.includes(f) && !kindsFiles.includes(f));
+  const locatedIntents = ruleFiles.flatMap((f) => parseIntents(f, problems));
+  const acts = parseActs(actsFiles, problems);
+  const questionCues: QuestionCues = { kinds: [], followUps: [] };
+  for (const f of kindsFiles) {
+    const cues = parseQuestionKinds(f, problems);
+    questionCues.kinds.push(...cues.kinds);
+    questionCues.followUps.push(...cues.followUps);
+  }
+  const messages = parseMessages(messageFiles, problems);
+  const calibration = calibrationFile ? parseCalibration(calibrationFile, problems) : null;
   // Entries that failed validation still exist for cross-references: one bad file gives one problem.
   const entryIds = new Set(
     knowledgeFiles.map((f) => f.file.replace(/^knowledge\//, '').replace(/\.md$/, '')),
   );
   crossCheck(located, locatedIntents, entryIds, problems);
+  if (desks) checkReferences(located, locatedIntents, programmes, desks, problems);
   const knowledge = located.map((l) => l.entry);
   const intents = locatedIntents.map((l) => l.rule);
 
-  if (problems.length > 0 || !desks) throw new ContentError(problems);
+  if (problems.length > 0 || !desks || !acts) throw new ContentError(problems);
   const hash = createHash('sha256');
-  for (const f of [...knowledgeFiles, ...intentFiles, ...(desksFile ? [desksFile] : [])]) {
-    hash.update(f.file).update('\0').update(f.text).update('\0');
-  }
+  const read = [
+    ...knowledgeFiles,
+    ...programmeFiles,
+    ...intentFiles,
+    ...messageFiles,
+    ...[desksFile, calibrationFile].filter((f): f is RawFile => f !== undefined),
+  ];
+  for (const f of read) hash.update(f.file).update('\0').update(f.text).update('\0');
   return {
     intents,
     knowledge,
-    desks,
+    programmes: programmes.map((p) => p.programme),
+    desks: desks.directory,
+    acts,
+    questionCues,
+    messages,
+    calibration,
     version: hash.digest('hex').slice(0, 12),
     loadedAt: new Date().toISOString(),
   };
@@ -92,11 +148,13 @@ async function readOptional(dir: string, file: string): Promise<RawFile | undefi
 interface LocatedEntry {
   entry: KnowledgeEntry;
   relatedLines: number[];
+  lineOf: YamlSource['lineOf'];
 }
 
 interface LocatedIntent {
   rule: IntentRule;
   line: number;
+  lineOf: (path: (string | number)[]) => number;
 }
 
 function parseKnowledge(raw: RawFile, problems: ContentProblem[]): LocatedEntry | undefined {
@@ -130,12 +188,15 @@ function parseKnowledge(raw: RawFile, problems: ContentProblem[]): LocatedEntry 
     problems.push({ file, line, field, message });
     ok = false;
   };
+  const folder = expectedId.split('/')[0] ?? '';
   if (fm.id !== expectedId) fail('id', `must match the file path: expected "${expectedId}", got "${fm.id}"`);
-  if (fm.id !== `${fm.scheme}/${fm.topic}`)
+  if (fm.scheme !== folder)
+    fail('scheme', `must be the programme folder's name "${folder}", got "${fm.scheme}"`);
+  else if (fm.id !== `${fm.scheme}/${fm.topic}`)
     fail('id', `must be "<scheme>/<topic>" = "${fm.scheme}/${fm.topic}"`);
 
   const body = parseBody(lines, end + 1);
-  for (const lang of CONTENT_LANGS) {
+  for (const lang of new Set([...REQUIRED_LANGS, ...Object.keys(body.sections)])) {
     const section = body.sections[lang];
     const line = section?.line ?? end + 1;
     if (!section || section.text.length === 0) {
@@ -147,33 +208,99 @@ function parseKnowledge(raw: RawFile, problems: ContentProblem[]): LocatedEntry 
     }
   }
   for (const heading of body.unknown)
-    fail('body', `unknown section "${heading.text}" (use "## en" and "## ja")`, heading.line);
+    fail(
+      'body',
+      `unknown section "${heading.text}" (use "## <language code>": en, ja, es, zh…)`,
+      heading.line,
+    );
   if (!ok) return undefined;
+  const bodies = Object.fromEntries(Object.entries(body.sections).map(([l, v]) => [l, v.text]));
   const entry: KnowledgeEntry = {
     id: fm.id,
     scheme: fm.scheme,
     topic: fm.topic,
     desk: fm.desk,
-    title: fm.title,
-    body: { en: body.sections.en?.text ?? '', ja: body.sections.ja?.text ?? '' },
-    questions: fm.questions,
-    tags: fm.tags ?? { en: [], ja: [] },
-    source: fm.source,
+    answers: fm.answers,
+    title: fm.title as Localized,
+    body: bodies as Localized,
+    questions: fm.questions as Localized<string[]>,
+    tags: withRequired(fm.tags),
+    source: { ...fm.source, url: fm.source.url ?? '' },
     asOf: fm.as_of,
     related: fm.related,
     file,
   };
-  return { entry, relatedLines: fm.related.map((_, i) => source.lineOf(['related', i])) };
+  return {
+    entry,
+    relatedLines: fm.related.map((_, i) => source.lineOf(['related', i])),
+    lineOf: source.lineOf,
+  };
+}
+
+/** A per-language list with the required languages present (empty when the file has none). */
+function withRequired(lists: Record<string, string[]>): Localized<string[]> {
+  return { en: [], ja: [], ...lists };
+}
+
+async function parseProgramme(
+  dir: string,
+  raw: RawFile,
+  problems: ContentProblem[],
+): Promise<{ programme: Programme; lineOf: YamlSource['lineOf'] } | undefined> {
+  const source = parseYaml(raw.text, raw.file, 1, problems);
+  if (!source) return undefined;
+  const parsed = ProgrammeFile.safeParse(source.value ?? {});
+  if (!parsed.success) {
+    issuesToProblems(parsed.error.issues, source, raw.file, problems);
+    return undefined;
+  }
+  const p = parsed.data;
+  const folder = raw.file.replace(/^knowledge\//, '').replace(/\/programme\.ya?ml$/, '');
+  if (p.id !== folder) {
+    problems.push({
+      file: raw.file,
+      line: source.lineOf(['id']),
+      field: 'id',
+      message: `must be the folder's name: expected "${folder}", got "${p.id}"`,
+    });
+    return undefined;
+  }
+  const sourceFile = `knowledge/${folder}/${p.source.file}`;
+  const sourceText = await readOptional(dir, sourceFile);
+  if (!sourceText) {
+    problems.push({
+      file: raw.file,
+      line: source.lineOf(['source', 'file']),
+      field: 'source.file',
+      message: `file not found: ${sourceFile}`,
+    });
+    return undefined;
+  }
+  return {
+    programme: {
+      id: p.id,
+      name: p.name as Localized,
+      aliases: withRequired(p.aliases),
+      source: p.source,
+      sourceText: sourceText.text,
+      desks: p.desks,
+      reviewDays: p.review_days,
+      renderings: p.renderings,
+      file: raw.file,
+    },
+    lineOf: source.lineOf,
+  };
 }
 
 interface Body {
-  sections: Partial<Record<'en' | 'ja', { text: string; line: number }>>;
+  sections: Record<string, { text: string; line: number }>;
   unknown: Array<{ text: string; line: number }>;
 }
 
+/** `## <language code>` sections of an entry's body. */
 function parseBody(lines: string[], start: number): Body {
   const body: Body = { sections: {}, unknown: [] };
-  let current: { lang: 'en' | 'ja'; line: number; lines: string[] } | undefined;
+  let current: { lang: string; line: number; lines: string[] } | undefined;
   const flush = () => {
     if (current) body.sections[current.lang] = { text: current.lines.join('\n').trim(), line: current.line };
   };
@@ -182,8 +309,8 @@ function parseBody(lines: string[], start: number): Body {
     const heading = /^##\s+(.+?)\s*$/.exec(line);
     if (heading) {
       flush();
-      const lang = heading[1]?.toLowerCase();
-      if (lang === 'en' || lang === 'ja') current = { lang, line: i + 1, lines: [] };
+      const lang = heading[1] ?? '';
+      if (LANG_CODE.test(lang)) current = { lang, line: i + 1, lines: [] };
       else {
         body.unknown.push({ text: line.trim(), line: i + 1 });
         current = undefined;
@@ -194,7 +321,10 @@ function parseBody(lines: string[], start: number): Body {
   return body;
 }
 
-function parseDesks(raw: RawFile, problems: ContentProblem[]): DeskDirectory | undefined {
+function parseDesks(
+  raw: RawFile,
+  problems: ContentProblem[],
+): { directory: DeskDirectory; lineOf: YamlSource['lineOf'] } | undefined {
   const source = parseYaml(raw.text, raw.file, 1, problems);
   if (!source) return undefined;
   const parsed = DesksFile.safeParse(source.value ?? {});
@@ -204,33 +334,26 @@ function parseDesks(raw: RawFile, problems: ContentProblem[]): DeskDirectory | u
   }
   const seen = new Set<DeskId>();
   let ok = true;
+  const fail = (path: (string | number)[], message: string) => {
+    problems.push({ file: raw.file, line: source.lineOf(path), field: path.join('.'), message });
+    ok = false;
+  };
   parsed.data.desks.forEach((d, i) => {
-    if (seen.has(d.id)) {
-      problems.push({
-        file: raw.file,
-        line: source.lineOf(['desks', i, 'id']),
-        field: `desks.${i}.id`,
-        message: `duplicate desk "${d.id}"`,
-      });
-      ok = false;
-    }
+    if (seen.has(d.id)) fail(['desks', i, 'id'], `duplicate desk "${d.id}"`);
+    if (d.staff.length === 0)
+      fail(['desks', i, 'staff'], `desk "${d.id}" has no staff: nobody could claim its tickets`);
     seen.add(d.id);
   });
-  const missing = DESK_IDS.filter((id) => !seen.has(id));
-  if (missing.length > 0) {
-    problems.push({
-      file: raw.file,
-      line: source.lineOf(['desks']),
-      field: 'desks',
-      message: `missing desk${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
-    });
-    ok = false;
-  }
+  if (!seen.has(parsed.data.triage))
+    fail(['triage'], `no desk "${parsed.data.triage}" (the triage desk must be one of the desks)`);
   if (!ok) return undefined;
   const desks: Desk[] = parsed.data.desks.map((d) => ({
     id: d.id,
-    name: d.name,
-    takes: d.takes,
+    name: d.name as Localized,
+    takes: d.takes as Localized,
+    aliases: withRequired(d.aliases),
+    descriptions: withRequired(d.descriptions),
+    examples: withRequired(d.examples),
     schemes: d.schemes,
     responseTargetHours: d.response_target_hours,
     reminderIntervalHours: d.reminder_interval_hours,
@@ -240,7 +363,10 @@ function parseDesks(raw: RawFile, problems: ContentProblem[]): DeskDirectory | u
     },
     staff: d.staff,
   }));
-  return { desks, admins: parsed.data.admins };
+  return {
+    directory: { desks, admins: parsed.data.admins, triage: parsed.data.triage },
+    lineOf: source.lineOf,
+  };
 }
 
 function parseIntents(raw: RawFile, problems: ContentProblem[]): LocatedIntent[] {
@@ -260,13 +386,197 @@ function parseIntents(raw: RawFile, problems: ContentProblem[]): LocatedIntent[]
       ...(r.desk ? { desk: r.desk } : {}),
       ...(r.smalltalk ? { smalltalk: r.smalltalk } : {}),
       priority: r.priority,
-      keywords: r.keywords,
+      keywords: withRequired(r.keywords),
       patterns: r.patterns,
-      examples: r.examples,
+      examples: withRequired(r.examples),
       file: raw.file,
     },
     line: source.lineOf(['intents', i]),
+    lineOf: (path: (string | number)[]) => source.lineOf(['intents', i, ...path]),
   }));
+}
+
+function parseActs(files: RawFile[], problems: ContentProblem[]): ActExamples | undefined {
+  const [raw, ...extra] = files;
+  if (!raw) {
+    problems.push({ file: 'intents/acts.yml', line: 1, field: '', message: 'file not found' });
+    return undefined;
+  }
+  for (const f of extra)
+    problems.push({
+      file: f.file,
+      line: 1,
+      field: 'acts',
+      message: `acts are already defined in ${raw.file}`,
+    });
+  const source = parseYaml(raw.text, raw.file, 1, problems);
+  if (!source) return undefined;
+  const parsed = ActsFile.safeParse(source.value ?? {});
+  if (!parsed.success) {
+    issuesToProblems(parsed.error.issues, source, raw.file, problems);
+    return undefined;
+  }
+  return parsed.data.acts as ActExamples;
+}
+
+function parseQuestionKinds(raw: RawFile, problems: ContentProblem[]): QuestionCues {
+  const source = parseYaml(raw.text, raw.file, 1, problems);
+  if (!source) return { kinds: [], followUps: [] };
+  const parsed = QuestionKindsFile.safeParse(source.value ?? {});
+  if (!parsed.success) {
+    issuesToProblems(parsed.error.issues, source, raw.file, problems);
+    return { kinds: [], followUps: [] };
+  }
+  const compile = (m: Record<string, string[]>) =>
+    Object.values(m)
+      .flat()
+      .map((p) => new RegExp(p, 'iu'));
+  return {
+    kinds: parsed.data.kinds.map((k) => ({ kind: k.kind, patterns: compile(k.patterns) })),
+    followUps: compile(parsed.data.follow_ups),
+  };
+}
+
+/** `messages/<lang>.yml`: English is complete; other languages may leave keys out (English is used). */
+function parseMessages(files: RawFile[], problems: ContentProblem[]): Record<string, Messages> {
+  const out: Record<string, Messages> = {};
+  for (const raw of files) {
+    const lang = raw.file.replace(/^messages\//, '').replace(/\.yml$/, '');
+    const source = parseYaml(raw.text, raw.file, 1, problems);
+    if (!source) continue;
+    if (!LANG_CODE.test(lang)) {
+      problems.push({
+        file: raw.file,
+        line: 1,
+        field: '',
+        message: 'name the file by its language code (en.yml, ja.yml, …)',
+      });
+      continue;
+    }
+    const parsed = MessagesFile.safeParse(source.value ?? {});
+    if (!parsed.success) {
+      issuesToProblems(parsed.error.issues, source, raw.file, problems);
+      continue;
+    }
+    out[lang] = parsed.data;
+  }
+  const en = out.en;
+  if (!en) {
+    problems.push({
+      file: 'messages/en.yml',
+      line: 1,
+      field: '',
+      message: 'file not found (English strings are required)',
+    });
+    return out;
+  }
+  for (const [lang, messages] of Object.entries(out)) {
+    for (const key of Object.keys(messages))
+      if (!(key in en))
+        problems.push({
+          file: `messages/${lang}.yml`,
+          line: 1,
+          field: key,
+          message: `not in messages/en.yml${suggest(key, Object.keys(en)) ? ` (did you mean "${suggest(key, Object.keys(en))}"?)` : ''}`,
+        });
+    for (const lang2 of REQUIRED_LANGS)
+      if (lang === lang2)
+        for (const key of Object.keys(en))
+          if (!(key in messages))
+            problems.push({
+              file: `messages/${lang}.yml`,
+              line: 1,
+              field: key,
+              message: 'missing (required in every required language)',
+            });
+  }
+  return out;
+}
+
+function parseCalibration(raw: RawFile, problems: ContentProblem[]): Calibration | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.text);
+  } catch {
+    problems.push({
+      file: raw.file,
+      line: 1,
+      field: '',
+      message: 'not valid JSON (rewrite it with `eval --fit`)',
+    });
+    return null;
+  }
+  const parsed = CalibrationFile.safeParse(value);
+  if (!parsed.success) {
+    problems.push({
+      file: raw.file,
+      line: 1,
+      field: '',
+      message: `not a calibration file: ${parsed.error.issues[0]?.message}`,
+    });
+    return null;
+  }
+  return parsed.data;
+}
+
+/**
+ * References between programmes, desks, entries and intents: every programme and desk named exists,
+ * every programme has an overview entry, every entry's folder has a programme file.
+ */
+function checkReferences(
+  knowledge: LocatedEntry[],
+  intents: LocatedIntent[],
+  programmes: Array<{ programme: Programme; lineOf: YamlSource['lineOf'] }>,
+  desks: { directory: DeskDirectory; lineOf: YamlSource['lineOf'] },
+  problems: ContentProblem[],
+): void {
+  const deskIds = desks.directory.desks.map((d) => d.id);
+  const schemeIds = programmes.map((p) => p.programme.id);
+  const unknown = (kind: string, id: string, known: string[]) => {
+    const hint = suggest(id, known);
+    return `no ${kind} "${id}"${hint ? ` (did you mean "${hint}"?)` : ` (${kind}s: ${known.join(', ')})`}`;
+  };
+  const deskRef = (file: string, line: number, field: string, id: string) => {
+    if (!deskIds.includes(id)) problems.push({ file, line, field, message: unknown('desk', id, deskIds) });
+  };
+  const schemeRef = (file: string, line: number, field: string, id: string) => {
+    if (!schemeIds.includes(id))
+      problems.push({ file, line, field, message: unknown('programme', id, schemeIds) });
+  };
+  for (const { programme, lineOf } of programmes) {
+    programme.desks.forEach((d, i) => {
+      deskRef(programme.file, lineOf(['desks', i]), `desks.${i}`, d);
+    });
+    if (!knowledge.some((l) => l.entry.scheme === programme.id && l.entry.topic === 'overview'))
+      problems.push({
+        file: programme.file,
+        line: 1,
+        field: '',
+        message: `programme "${programme.id}" has no overview entry (knowledge/${programme.id}/overview.md)`,
+      });
+  }
+  for (const { entry, lineOf } of knowledge) {
+    if (!schemeIds.includes(entry.scheme))
+      problems.push({
+        file: entry.file,
+        line: lineOf(['scheme']),
+        field: 'scheme',
+        message: `${unknown('programme', entry.scheme, schemeIds)}: each programme folder needs a programme.yml`,
+      });
+    deskRef(entry.file, lineOf(['desk']), 'desk', entry.desk);
+  }
+  for (const [i, d] of desks.directory.desks.entries())
+    for (const [j, s] of d.schemes.entries())
+      schemeRef(
+        'knowledge/desks.yml',
+        desks.lineOf(['desks', i, 'schemes', j]),
+        `desks.${i}.schemes.${j}`,
+        s,
+      );
+  for (const { rule, lineOf } of intents) {
+    if (rule.desk) deskRef(rule.file, lineOf(['desk']), 'desk', rule.desk);
+    if (rule.scheme) schemeRef(rule.file, lineOf(['scheme']), 'scheme', rule.scheme);
+  }
 }
 
 /** References between files: related entries, intent topics, unique ids. */

@@ -1,9 +1,22 @@
 import { z } from 'zod';
-import { DESK_IDS, SCHEME_IDS } from '../core/types.js';
+import { QUESTION_KINDS, REQUIRED_LANGS } from '../core/types.js';
 
 const text = z.string().trim().min(1, 'must not be empty');
-const localized = <T extends z.ZodType>(inner: T) => z.strictObject({ en: inner, ja: inner });
 const textList = z.array(text);
+
+/** A language code: `en`, `ja`, `es`, `zh`, `pt-BR`… */
+export const LANG_CODE = /^[a-z]{2,3}(-[A-Za-z]{2,4})?$/;
+const langKey = z.string().regex(LANG_CODE, 'expected a language code (en, ja, es, zh, …)');
+
+/** Text per language code; `en` and `ja` required unless `optional`. */
+const localized = <T extends z.ZodType>(inner: T, { required = true } = {}) =>
+  z.record(langKey, inner).superRefine((value, ctx) => {
+    if (!required) return;
+    for (const lang of REQUIRED_LANGS)
+      if (value[lang] === undefined)
+        ctx.addIssue({ code: 'custom', path: [lang], message: `required (every text needs ${lang})` });
+  });
+const localizedList = localized(textList, { required: false }).default({});
 
 const isoDate = z.string().refine((v) => {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
@@ -12,9 +25,10 @@ const isoDate = z.string().refine((v) => {
   return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v);
 }, 'expected a date YYYY-MM-DD');
 
-const scheme = z.enum(SCHEME_IDS, { error: () => `expected one of ${SCHEME_IDS.join(', ')}` });
-const desk = z.enum(DESK_IDS, { error: () => `expected a desk id (${DESK_IDS.join(', ')})` });
 const kebab = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'expected kebab-case (a-z, 0-9, -)');
+/** Programme and desk ids are content: their existence is checked across files, not here. */
+const scheme = kebab;
+const desk = kebab;
 
 /** Front matter of `knowledge/<scheme>/<topic>.md`. */
 export const KnowledgeFrontMatter = z.strictObject({
@@ -22,17 +36,31 @@ export const KnowledgeFrontMatter = z.strictObject({
   scheme,
   topic: kebab,
   desk,
+  answers: z
+    .array(z.enum(QUESTION_KINDS, { error: () => `expected one of ${QUESTION_KINDS.join(', ')}` }))
+    .default([]),
   title: localized(text),
   questions: localized(z.array(text).min(1, 'needs at least one question')),
-  tags: localized(textList).optional(),
+  tags: localizedList,
   source: z.strictObject({
     publisher: text,
     title: text,
     date: isoDate,
-    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
   }),
   as_of: isoDate,
   related: z.array(z.string()).default([]),
+});
+
+/** `knowledge/<programme>/programme.yml`. */
+export const ProgrammeFile = z.strictObject({
+  id: kebab,
+  name: localized(text),
+  aliases: localizedList,
+  source: z.strictObject({ publisher: text, title: text, date: isoDate, file: text }),
+  desks: z.array(desk).min(1, 'needs at least one desk'),
+  review_days: z.number().int().positive('must be a positive number of days').default(365),
+  renderings: z.record(z.string(), textList).default({}),
 });
 
 const userRef = z
@@ -41,11 +69,15 @@ const userRef = z
 
 export const DesksFile = z.strictObject({
   admins: z.array(userRef).default([]),
+  triage: desk.default('general'),
   desks: z.array(
     z.strictObject({
       id: desk,
       name: localized(text),
       takes: localized(text),
+      aliases: localizedList,
+      descriptions: localizedList,
+      examples: localizedList,
       schemes: z.array(scheme).default([]),
       response_target_hours: z.number().positive('must be a positive number of hours'),
       reminder_interval_hours: z.number().positive('must be a positive number of hours').default(4),
@@ -84,18 +116,14 @@ export const IntentsFile = z.strictObject({
         topic: kebab.optional(),
         desk: desk.optional(),
         smalltalk: z
-          .enum(['greeting', 'thanks', 'help', 'bye'], {
-            error: () => 'expected greeting, thanks, help or bye',
+          .enum(['greeting', 'thanks', 'help', 'bye', 'bot'], {
+            error: () => 'expected greeting, thanks, help, bye or bot',
           })
           .optional(),
         priority: z.number().int().default(0),
-        keywords: z
-          .strictObject({ en: textList.default([]), ja: textList.default([]) })
-          .default({ en: [], ja: [] }),
+        keywords: localizedList,
         patterns: z.array(regexSource).default([]),
-        examples: z
-          .strictObject({ en: textList.default([]), ja: textList.default([]) })
-          .default({ en: [], ja: [] }),
+        examples: localizedList,
       })
       .superRefine((rule, ctx) => {
         if (rule.action === 'answer' && !rule.scheme) {
@@ -107,13 +135,8 @@ export const IntentsFile = z.strictObject({
         if (rule.action === 'smalltalk' && !rule.smalltalk) {
           ctx.addIssue({ code: 'custom', path: ['smalltalk'], message: 'required for a smalltalk intent' });
         }
-        const signals =
-          rule.keywords.en.length +
-          rule.keywords.ja.length +
-          rule.patterns.length +
-          rule.examples.en.length +
-          rule.examples.ja.length;
-        if (signals === 0) {
+        const count = (m: Record<string, string[]>) => Object.values(m).reduce((n, l) => n + l.length, 0);
+        if (count(rule.keywords) + rule.patterns.length + count(rule.examples) === 0) {
           ctx.addIssue({
             code: 'custom',
             path: [],
@@ -124,14 +147,52 @@ export const IntentsFile = z.strictObject({
   ),
 });
 
+/** `intents/acts.yml`: examples of what people want to do, per act and language. */
+export const ActsFile = z.strictObject({
+  acts: z.strictObject({
+    ask: localized(textList),
+    request: localized(textList),
+    chat: localized(textList),
+    'out-of-scope': localized(textList),
+  }),
+});
+
+/** `intents/question-kinds.yml`: cues of each kind of question, as regular expressions per language. */
+export const QuestionKindsFile = z.strictObject({
+  /** Openings of an elliptical follow-up ("and the fund?", "what about Chongqing?"), per language. */
+  follow_ups: localized(z.array(regexSource), { required: false }).default({}),
+  kinds: z.array(
+    z.strictObject({
+      kind: z.enum(QUESTION_KINDS, { error: () => `expected one of ${QUESTION_KINDS.join(', ')}` }),
+      patterns: localized(z.array(regexSource), { required: false }),
+    }),
+  ),
+});
+
+/** `messages/<lang>.yml`: the reply strings of one language. */
+export const MessagesFile = z.record(z.string().regex(/^[a-z][a-zA-Z]*$/, 'expected a camelCase key'), text);
+
+/** `models/calibration.json`, written by `eval --fit`. */
+export const CalibrationFile = z.strictObject({
+  fittedOn: z.string(),
+  models: z.record(
+    z.string(),
+    z.strictObject({ bias: z.number(), weights: z.record(z.string(), z.number()) }),
+  ),
+});
+
 /** Keys each object may have, for "did you mean" on unknown keys. */
 export const KNOWN_KEYS = {
   knowledge: Object.keys(KnowledgeFrontMatter.shape),
-  source: ['publisher', 'title', 'date', 'url'],
+  programme: Object.keys(ProgrammeFile.shape),
+  source: ['publisher', 'title', 'date', 'url', 'file'],
   desk: [
     'id',
     'name',
     'takes',
+    'aliases',
+    'descriptions',
+    'examples',
     'schemes',
     'response_target_hours',
     'reminder_interval_hours',
@@ -150,7 +211,7 @@ export const KNOWN_KEYS = {
     'patterns',
     'examples',
   ],
-  lang: ['en', 'ja'],
+  lang: ['en', 'ja', 'es', 'zh'],
   notify: ['slack_channel', 'teams_conversation'],
-  top: ['admins', 'desks', 'intents'],
+  top: ['admins', 'triage', 'desks', 'intents', 'acts', 'kinds'],
 };

@@ -1,7 +1,17 @@
-import type { ContentLang, DeskId, SchemeId, SourceRef, UserRef } from '../core/types.js';
+import type { ContentLang, DeskId, QuestionKind, SchemeId, SourceRef, UserRef } from '../core/types.js';
 
-/** Text in each content language. */
-export type Localized<T = string> = Record<ContentLang, T>;
+/** Text per language: `en` and `ja` always, any other language code where the content has it. */
+export type Localized<T = string> = { en: T; ja: T } & Partial<Record<ContentLang, T>>;
+
+/** The text in `lang`, else in English. */
+export function inLang<T>(text: Localized<T>, lang: ContentLang): T {
+  return text[lang] ?? text.en;
+}
+
+/** The languages a localized value carries. */
+export function langsOf(text: Localized<unknown>): ContentLang[] {
+  return Object.keys(text).filter((l) => text[l] !== undefined);
+}
 
 /** One knowledge entry: `knowledge/<scheme>/<topic>.md`. */
 export interface KnowledgeEntry {
@@ -10,6 +20,8 @@ export interface KnowledgeEntry {
   scheme: SchemeId;
   topic: string;
   desk: DeskId;
+  /** The kinds of question this entry answers directly. */
+  answers: QuestionKind[];
   title: Localized;
   body: Localized;
   /** Alternate phrasings of the question this entry answers. */
@@ -25,6 +37,24 @@ export interface KnowledgeEntry {
   file: string;
 }
 
+/** A programme: `knowledge/<id>/programme.yml` and the entries beside it. */
+export interface Programme {
+  id: SchemeId;
+  name: Localized;
+  /** Ways people name the programme (short names, places, partners), per language. */
+  aliases: Localized<string[]>;
+  source: { publisher: string; title: string; date: string; file: string };
+  /** The announcement's text (the programme folder's source file), for the faithfulness check. */
+  sourceText: string;
+  /** Desks that take this programme's requests; the first is the default. */
+  desks: DeskId[];
+  /** Days after which an entry's `as_of` is due for review. */
+  reviewDays: number;
+  /** Other renderings of the source's dates, names and figures, keyed by the source's form. */
+  renderings: Record<string, string[]>;
+  file: string;
+}
+
 /** Where a desk's staff are told about tickets. */
 export interface DeskNotify {
   slackChannel?: string;
@@ -35,6 +65,12 @@ export interface Desk {
   id: DeskId;
   name: Localized;
   takes: Localized;
+  /** Names of the organisation behind the desk: official, short, abbreviations, in every language. */
+  aliases: Localized<string[]>;
+  /** Descriptive ways people refer to it without naming it. */
+  descriptions: Localized<string[]>;
+  /** Example requests the desk takes (train the desk router). */
+  examples: Localized<string[]>;
   schemes: SchemeId[];
   /** Hours within which a ticket should be claimed. */
   responseTargetHours: number;
@@ -46,12 +82,14 @@ export interface Desk {
 
 export interface DeskDirectory {
   desks: Desk[];
+  /** The desk that takes a request for a person that fits no other desk. */
+  triage: DeskId;
   /** Users who may run admin commands and act on any desk's tickets. */
   admins: UserRef[];
 }
 
 export type IntentAction = 'answer' | 'handoff' | 'smalltalk' | 'fallback';
-export type SmalltalkKind = 'greeting' | 'thanks' | 'help' | 'bye';
+export type SmalltalkKind = 'greeting' | 'thanks' | 'help' | 'bye' | 'bot';
 
 /** One intent rule from `intents/*.yml`. */
 export interface IntentRule {
@@ -73,12 +111,42 @@ export interface IntentRule {
   file: string;
 }
 
-/** Everything loaded from `intents/` and `knowledge/`, validated. */
+/** What a person wants to do with a message, whatever it is about. */
+export const ACTS = ['ask', 'request', 'chat', 'out-of-scope'] as const;
+export type Act = (typeof ACTS)[number];
+
+/** Examples per act and language (`intents/acts.yml`): the act classifier's training data. */
+export type ActExamples = Record<Act, Localized<string[]>>;
+
+/** Cues of a kind of question (`intents/question-kinds.yml`): regular expressions per language. */
+export interface QuestionCues {
+  kinds: Array<{ kind: QuestionKind; patterns: RegExp[] }>;
+  /** Openings of an elliptical follow-up that reuses the previous question ("and the fund?"). */
+  followUps: RegExp[];
+}
+
+/** The reply strings of one language (`messages/<lang>.yml`). */
+export type Messages = Record<string, string>;
+
+/** Everything loaded from `intents/`, `knowledge/` and `messages/`, validated. */
 export interface Content {
   intents: IntentRule[];
   knowledge: KnowledgeEntry[];
+  programmes: Programme[];
   desks: DeskDirectory;
+  acts: ActExamples;
+  questionCues: QuestionCues;
+  /** Reply strings per language; `en` is complete, others fall back to it key by key. */
+  messages: Record<ContentLang, Messages>;
+  /** Fitted mapping from evidence to confidence (`models/calibration.json`), when present. */
+  calibration: Calibration | null;
   /** Hash of all files read: changes when any content changes. */
   version: string;
   loadedAt: string;
+}
+
+/** Logistic models per action: confidence = sigmoid(bias + Σ weight × evidence). */
+export interface Calibration {
+  fittedOn: string;
+  models: Record<string, { bias: number; weights: Record<string, number> }>;
 }

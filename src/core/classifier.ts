@@ -2,7 +2,6 @@ import BayesClassifier from 'natural/lib/natural/classifiers/bayes_classifier.js
 import type { IntentRule, KnowledgeEntry } from '../content/types.js';
 import { normalise } from './normalize.js';
 import { type Token, tokenize } from './tokenize.js';
-import { CONTENT_LANGS } from './types.js';
 
 export interface RuleMatch {
   rule: IntentRule;
@@ -49,7 +48,8 @@ const wordsOf = (text: string): string[] => text.match(WORD) ?? [];
 function keywordsOf(rule: IntentRule): string[] {
   return [
     ...new Set(
-      CONTENT_LANGS.flatMap((l) => rule.keywords[l])
+      Object.values(rule.keywords)
+        .flatMap((list) => list ?? [])
         .map(normalise)
         .filter(Boolean),
     ),
@@ -119,10 +119,10 @@ export function buildClassifier(intents: IntentRule[], knowledge: KnowledgeEntry
     bayes.classifier.addExample(observation, label);
     documents++;
   };
-  for (const r of intents) for (const lang of CONTENT_LANGS) for (const ex of r.examples[lang]) add(ex, r.id);
+  for (const r of intents) for (const ex of Object.values(r.examples).flatMap((l) => l ?? [])) add(ex, r.id);
   for (const e of knowledge) {
     const label = answerIntentOf.get(e.scheme);
-    if (label) for (const lang of CONTENT_LANGS) for (const q of e.questions[lang]) add(q, label);
+    if (label) for (const q of Object.values(e.questions).flatMap((l) => l ?? [])) add(q, label);
   }
   const model = multinomial(bayes, featureIndex);
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Content, KnowledgeEntry } from '../content/types.js';
+import type { Act, Content, KnowledgeEntry } from '../content/types.js';
 import { buildClassifier, type IntentClassifier, type RuleMatch } from './classifier.js';
 import {
   answerText,
@@ -10,16 +10,17 @@ import {
   handoffText,
   smalltalkText,
 } from './compose.js';
+import { confidenceOf, PRIOR_CALIBRATION } from './confidence.js';
 import type { Engine } from './engine-types.js';
-import { detectLanguage, replyLanguage } from './language.js';
 import { type ConversationMemory, createConversationMemory } from './memory.js';
-import { normalise } from './normalize.js';
 import { buildSearchIndex, type Hit, questionKey, type SearchIndex } from './search-index.js';
 import { tokenize } from './tokenize.js';
 import {
+  type Candidate,
   type Clock,
   type ContentLang,
   type DeskId,
+  type Explanation,
   type Inquiry,
   type Lang,
   type Reply,
@@ -27,6 +28,7 @@ import {
   type SmalltalkKindLike,
   systemClock,
 } from './types.js';
+import { buildReader, type Reader, type Reading } from './understand.js';
 
 /**
  * Thresholds of the decision. Scores are BM25F sums (see search-index.ts); coverage is the share of
@@ -38,16 +40,18 @@ export const THRESHOLDS = {
   /** An answer needs at least this coverage of the question's known terms... */
   minCoverage: 0.5,
   /** ...and must explain at least this IDF-weighted share of the whole question, unknown words included. */
-  minExplained: 0.4,
-  /** A runner-up from another topic within this ratio of the top score makes the question ambiguous. */
+  minExplained: 0.35,
+  /** A runner-up from another programme within this ratio of the top score makes the question ambiguous. */
   clarifyRatio: 0.88,
-  /** A classifier guess alone decides smalltalk or a handoff only above this probability. */
-  classifierAlone: 0.85,
+  /** A question of a kind (who, when…) with no programme: runners-up this close are as likely. */
+  clarifyKindRatio: 0.75,
+  /** A desk needs this routing score, else the request goes to triage. */
+  minDeskScore: 1.2,
+  /** A short message within this many terms can be an elliptical follow-up. */
+  followUpTerms: 5,
 } as const;
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-
-/** Builds every index once; `respond` then only reads them. */
+/** Builds every index and model once; `respond` then only reads them. */
 export function createEngine(deps: {
   content: Content;
   memory?: ConversationMemory;
@@ -59,12 +63,18 @@ export function createEngine(deps: {
   const memory = deps.memory ?? createConversationMemory({ clock });
   const index: SearchIndex = buildSearchIndex(content.knowledge);
   const classifier: IntentClassifier = buildClassifier(content.intents, content.knowledge);
+  const reader: Reader = buildReader(content);
+  const calibration = content.calibration ?? PRIOR_CALIBRATION;
   const entries = new Map(content.knowledge.map((e) => [e.id, e]));
+  const triage = content.desks.triage;
+  const programmeDesks = new Map(content.programmes.map((p) => [p.id, p.desks]));
   const answerIntent = new Map<SchemeId, string>();
   for (const r of content.intents) {
     if (r.action === 'answer' && r.scheme && !r.topic && !answerIntent.has(r.scheme))
       answerIntent.set(r.scheme, r.id);
   }
+  const overviews = () => content.knowledge.filter((e) => e.topic === 'overview').slice(0, 3);
+  const stringsLang = (lang: Lang): ContentLang => (content.messages[lang] ? lang : 'en');
 
   function reply(
     base: Pick<Reply, 'action' | 'intent' | 'confidence' | 'text'> & Partial<Reply>,
@@ -80,13 +90,303 @@ export function createEngine(deps: {
       entries: [],
       ...base,
       lang,
-      replyLang: base.replyLang ?? replyLanguage(lang),
+      replyLang: base.replyLang ?? stringsLang(lang),
       confidence: Math.round(base.confidence * 1000) / 1000,
     };
   }
 
-  function answer(hit: Hit, intent: string | null, confidence: number, lang: Lang, rl: ContentLang): Reply {
+  function decide(inquiry: Inquiry): Reply {
+    const u = reader.read(inquiry.text);
+    const { lang } = u;
+    const rl = stringsLang(lang);
+    const ctx = memory.get(inquiry.conversation);
+    const why: Explanation = {
+      act: { id: 'ask', score: 0, by: '' },
+      acts: u.acts.map((a) => ({ id: a.label, score: round(a.p), by: 'act model' })),
+      kind: u.kind,
+      focus: u.focus.length > 200 ? `${u.focus.slice(0, 200)}…` : u.focus,
+      programmes: [],
+      desks: [],
+      entries: [],
+      decidedBy: '',
+      evidence: {},
+    };
+    const done = (r: Reply, decidedBy: string, evidence: Record<string, number> = {}) => {
+      why.decidedBy = decidedBy;
+      why.evidence = evidence;
+      return { ...r, why };
+    };
+
+    if (u.tokens.length === 0) {
+      const rules = u.norm ? classifier.rules(u.norm) : [];
+      const small = rules.find((m) => m.rule.action === 'smalltalk');
+      return done(
+        small
+          ? smalltalk(small.rule.smalltalk ?? 'help', small.rule.id, 0.9, lang, rl)
+          : smalltalk('empty', null, 0.5, lang, rl),
+        small ? `rule ${small.rule.id}` : 'nothing to read',
+      );
+    }
+
+    const rules = classifier.rules(u.norm);
+    const best = (pred: (m: RuleMatch) => boolean) => rules.find(pred);
+    const person = best((m) => m.rule.action === 'handoff' && m.rule.desk === triage);
+    const deskRules = rules.filter((m) => m.rule.action === 'handoff' && m.rule.desk !== triage);
+    const small = best((m) => m.rule.action === 'smalltalk');
+    const outOfScope = best((m) => m.rule.action === 'fallback');
+    const schemeRule = best((m) => m.rule.action === 'answer' && m.rule.scheme !== undefined);
+
+    // What it is about: the programme named (a programme's names, an answer rule, a desk's only programme).
+    const named = new Map<SchemeId, Candidate>();
+    for (const c of u.programmes) named.set(c.id, c);
+    if (schemeRule?.rule.scheme && !named.has(schemeRule.rule.scheme))
+      named.set(schemeRule.rule.scheme, {
+        id: schemeRule.rule.scheme,
+        score: 1,
+        by: `rule ${schemeRule.rule.id}`,
+      });
+    for (const d of u.deskNames) {
+      const schemes = deskOf(content, d.id)?.schemes ?? [];
+      if (schemes.length === 1 && schemes[0] && !named.has(schemes[0]))
+        named.set(schemes[0], { id: schemes[0], score: 0.5, by: `desk ${d.id} ${d.by}` });
+    }
+    const programmes = [...named.values()].sort((a, b) => b.score - a.score);
+    const tied = programmes.filter((c) => c.score === programmes[0]?.score).map((c) => c.id);
+    // Names of two programmes equally ("JETRO" and "Chongqing"): the knowledge decides between them.
+    const scheme: SchemeId | null =
+      tied.length > 1
+        ? (index.search(u.focusTokens, {}).hits.find((h) => tied.includes(h.entry.scheme))?.entry.scheme ??
+          tied[0] ??
+          null)
+        : (programmes[0]?.id ?? null);
+    why.programmes = [...programmes].sort((a, b) => Number(b.id === scheme) - Number(a.id === scheme));
+
+    // An elliptical follow-up ("and the fund?", "same question for the Mexico one") reuses the last question.
+    const terms = new Set(u.focusTokens.map((t) => t.term)).size;
+    const elliptical =
+      ctx?.question !== undefined &&
+      ctx.question !== null &&
+      terms <= THRESHOLDS.followUpTerms &&
+      (u.followUpCue || (u.kind === null && scheme !== null && scheme !== ctx.scheme));
+    const kind = u.kind ?? (elliptical ? (ctx?.kind ?? null) : null);
+    const queryTokens =
+      elliptical && ctx?.question ? [...tokenize(ctx.question), ...u.focusTokens] : u.focusTokens;
+    const followUp = !scheme && ctx?.scheme ? ctx.scheme : null;
+    const boostScheme = scheme ?? followUp ?? undefined;
+    // An alternate question decides only when the programme is known: "who signed it?" alone is ambiguous.
+    const search = index.search(queryTokens, {
+      ...(boostScheme ? { exactKey: questionKey(u.focus) } : {}),
+      kind,
+      ...(boostScheme ? { boostScheme, boost: scheme ? 1.6 : 2.5 } : {}),
+    });
+    const [h1, h2] = search.hits;
+    why.entries = search.hits.map((h) => ({
+      id: h.entry.id,
+      score: round(h.score),
+      coverage: round(h.coverage),
+    }));
+    const strong =
+      h1 !== undefined &&
+      h1.score >= THRESHOLDS.minScore &&
+      h1.coverage >= THRESHOLDS.minCoverage &&
+      h1.explained >= THRESHOLDS.minExplained;
+
+    // What the person wants to do: the act model, with the rules' evidence added.
+    const p = Object.fromEntries(u.acts.map((a) => [a.label, a.p])) as Record<Act, number>;
+    const score = { ...p };
+    const because: Partial<Record<Act, string>> = {};
+    const push = (act: Act, by: number, reason: string) => {
+      score[act] += by;
+      because[act] ??= reason;
+    };
+    if (person) push('request', person.patterns > 0 ? 0.6 : 0.3, `rule ${person.rule.id}`);
+    const deskPattern = deskRules.find((m) => m.patterns > 0);
+    if (deskPattern) push('request', 0.5, `rule ${deskPattern.rule.id}`);
+    if (small && (small.patterns > 0 || terms <= 4)) push('chat', 0.6, `rule ${small.rule.id}`);
+    if (outOfScope) push('out-of-scope', 0.5, `rule ${outOfScope.rule.id}`);
+    if (search.exact) push('ask', 1, 'an alternate question of an entry');
+    else if (strong) push('ask', 0.15, 'knowledge match');
+    if (elliptical) push('ask', 0.5, 'follow-up of the last question');
+    const act = (Object.keys(score) as Act[]).reduce((a, b) => (score[b] > score[a] ? b : a));
+    why.act = {
+      id: act,
+      score: round(p[act]),
+      by: because[act] ?? `act model (${reader.actEvidence(u, act).join(', ')})`,
+    };
+
+    const handoffTo = (decidedBy: string) => {
+      const routed = route(u, scheme, strong && h1 ? h1.entry : undefined, ctx?.desk ?? null, deskRules);
+      why.desks = routed.candidates;
+      const desk = routed.desk;
+      const d = deskOf(content, desk) ?? deskOf(content, triage);
+      const evidence = {
+        act: p.request,
+        desk: routed.score,
+        deskMargin: routed.margin,
+        named: u.deskNames.length > 0 ? 1 : 0,
+        rule: person || deskPattern ? 1 : 0,
+      };
+      const s =
+        d?.schemes.length === 1
+          ? (d.schemes[0] ?? null)
+          : (scheme ?? (strong && h1 ? h1.entry.scheme : null));
+      return done(
+        reply(
+          {
+            action: 'handoff',
+            intent: person?.rule.id ?? deskPattern?.rule.id ?? 'handoff.request',
+            confidence: confidenceOf(calibration, 'handoff', evidence),
+            text: d ? handoffText(content, d, rl) : '',
+            scheme: s,
+            desk: d?.id ?? desk,
+            offerDesk: d?.id ?? desk,
+            entries: strong && h1 ? [h1.entry.id] : [],
+          },
+          lang,
+        ),
+        decidedBy,
+        evidence,
+      );
+    };
+
+    if (act === 'request') return handoffTo(`request: ${why.act.by}`);
+
+    if (act === 'chat') {
+      const kindOfChat = small?.rule.smalltalk ?? 'help';
+      if (!(strong && search.exact)) {
+        const evidence = { act: p.chat, rule: small ? 1 : 0 };
+        return done(
+          smalltalk(
+            kindOfChat,
+            small?.rule.id ?? null,
+            confidenceOf(calibration, 'smalltalk', evidence),
+            lang,
+            rl,
+          ),
+          `chat: ${why.act.by}`,
+          evidence,
+        );
+      }
+    }
+
+    if (act === 'out-of-scope' && !(strong && h1 && search.unknown.length === 0 && h1.coverage >= 0.75)) {
+      const evidence = { act: p['out-of-scope'], score: h1 ? Math.log1p(h1.score) : 0 };
+      return done(
+        fallback(outOfScope?.rule.id ?? null, confidenceOf(calibration, 'fallback', evidence), lang, rl),
+        `out of scope: ${why.act.by}`,
+        evidence,
+      );
+    }
+
+    if (strong && h1) {
+      const margin = h2 ? (h1.score - h2.score) / h1.score : 1;
+      const context = scheme !== null || followUp !== null;
+      const rivals = search.hits.filter((h) => h.entry.scheme !== h1.entry.scheme);
+      const rival = rivals[0];
+      const ambiguous =
+        rival !== undefined &&
+        !context &&
+        !search.exact &&
+        ((rival.score >= THRESHOLDS.clarifyRatio * h1.score && rival.coverage >= h1.coverage) ||
+          (kind !== null &&
+            rival.entry.answers.includes(kind) &&
+            h1.entry.answers.includes(kind) &&
+            rival.score >= THRESHOLDS.clarifyKindRatio * h1.score));
+      if (ambiguous) {
+        const candidates = [h1, ...rivals]
+          .filter((h, i, all) => all.findIndex((x) => x.entry.scheme === h.entry.scheme) === i)
+          .slice(0, 3);
+        const evidence = { act: p.ask, margin };
+        return done(
+          reply(
+            {
+              action: 'clarify',
+              intent: null,
+              confidence: confidenceOf(calibration, 'clarify', evidence),
+              text: clarifyText(content, rl),
+              suggestions: candidates.map((h) => choiceFor(h.entry, rl)),
+              entries: candidates.map((h) => h.entry.id),
+            },
+            lang,
+          ),
+          'ask: entries of several programmes match as well',
+          evidence,
+        );
+      }
+      const agrees = scheme === null || scheme === h1.entry.scheme;
+      const evidence = {
+        score: Math.log1p(h1.score),
+        coverage: h1.coverage,
+        explained: h1.explained,
+        margin,
+        agrees: agrees ? 1 : -1,
+        known: search.knownShare,
+        kind: kind === null || h1.entry.answers.length === 0 ? 0 : h1.entry.answers.includes(kind) ? 1 : -1,
+        act: p.ask,
+        exact: search.exact ? 1 : 0,
+        followUp: elliptical || followUp !== null ? 1 : 0,
+      };
+      const intent = schemeRule?.rule.scheme === h1.entry.scheme ? schemeRule.rule.id : null;
+      return done(
+        answer(h1, intent, confidenceOf(calibration, 'answer', evidence), lang),
+        search.exact ? 'ask: an alternate question of the entry' : 'ask: best knowledge match',
+        evidence,
+      );
+    }
+
+    // No entry answers it. A message that also reads as a request goes to the desk it names.
+    if (p.request >= 0.3 && (u.deskNames.length > 0 || deskRules.length > 0))
+      return handoffTo('request: no entry answers, a desk is named');
+
+    const evidence = { act: p.ask, score: h1 ? Math.log1p(h1.score) : 0 };
+    return done(
+      fallback(null, confidenceOf(calibration, 'fallback', evidence), lang, rl),
+      'ask: no entry answers it well enough',
+      evidence,
+    );
+  }
+
+  /** The desk for a request, from every signal the content gives, best first. */
+  function route(
+    u: Reading,
+    scheme: SchemeId | null,
+    entry: KnowledgeEntry | undefined,
+    conversationDesk: DeskId | null,
+    deskRules: RuleMatch[],
+  ): { desk: DeskId; score: number; margin: number; candidates: Candidate[] } {
+    const scores = new Map<DeskId, { score: number; by: string[] }>();
+    const add = (desk: DeskId, by: number, reason: string) => {
+      const s = scores.get(desk) ?? { score: 0, by: [] };
+      s.score += by;
+      s.by.push(reason);
+      scores.set(desk, s);
+    };
+    for (const d of u.deskNames) add(d.id, 2.5, d.by);
+    for (const m of deskRules.slice(0, 2))
+      if (m.rule.desk)
+        add(m.rule.desk, Math.min(2, m.patterns * 1.5 + m.keywords * 0.5), `rule ${m.rule.id}`);
+    for (const d of u.deskModel.slice(0, 3)) if (d.p > 0.1) add(d.label, 3 * d.p, `desk model ${round(d.p)}`);
+    if (scheme)
+      (programmeDesks.get(scheme) ?? []).forEach((d, i) => {
+        add(d, i === 0 ? 0.8 : 0.4, `programme ${scheme}`);
+      });
+    if (entry) add(entry.desk, 0.8, `owner of ${entry.id}`);
+    // "Connect me with them": a request that names nothing goes to the desk the conversation was about.
+    if (conversationDesk && u.deskNames.length === 0)
+      add(conversationDesk, scheme === null && deskRules.length === 0 ? 2 : 1, 'conversation');
+    const ranked = [...scores.entries()]
+      .map(([id, s]) => ({ id, score: round(s.score), by: s.by.join(' + ') }))
+      .sort((a, b) => b.score - a.score);
+    const top = ranked[0];
+    const second = ranked[1]?.score ?? 0;
+    if (!top || top.score < THRESHOLDS.minDeskScore)
+      return { desk: triage, score: top?.score ?? 0, margin: 0, candidates: ranked.slice(0, 4) };
+    return { desk: top.id, score: top.score, margin: top.score - second, candidates: ranked.slice(0, 4) };
+  }
+
+  function answer(hit: Hit, intent: string | null, confidence: number, lang: Lang): Reply {
     const e = hit.entry;
+    const rl: ContentLang = e.body[lang] ? lang : 'en';
     const suggestions = e.related
       .map((id) => entries.get(id))
       .filter((x): x is KnowledgeEntry => x !== undefined)
@@ -97,38 +397,14 @@ export function createEngine(deps: {
         action: 'answer',
         intent: intent ?? answerIntent.get(e.scheme) ?? null,
         confidence,
-        text: answerText(e, lang, rl),
+        text: answerText(content, e, lang, rl),
         scheme: e.scheme,
         sources: [e.source],
         asOf: e.asOf,
         suggestions,
         offerDesk: e.desk,
         entries: [e.id],
-      },
-      lang,
-    );
-  }
-
-  function handoff(
-    desk: DeskId,
-    intent: string,
-    confidence: number,
-    scheme: SchemeId | null,
-    lang: Lang,
-    rl: ContentLang,
-    used: string[],
-  ): Reply {
-    const d = deskOf(content, desk) ?? deskOf(content, 'general');
-    return reply(
-      {
-        action: 'handoff',
-        intent,
-        confidence,
-        text: d ? handoffText(d, rl) : '',
-        scheme,
-        desk: d?.id ?? desk,
-        offerDesk: d?.id ?? desk,
-        entries: used,
+        replyLang: rl,
       },
       lang,
     );
@@ -141,175 +417,33 @@ export function createEngine(deps: {
     lang: Lang,
     rl: ContentLang,
   ): Reply {
-    const overviews = content.knowledge.filter((e) => e.topic === 'overview').slice(0, 3);
     return reply(
       {
         action: 'smalltalk',
         intent,
         confidence,
         text: smalltalkText(kind, content, rl),
-        suggestions: kind === 'thanks' || kind === 'bye' ? [] : overviews.map((e) => choiceFor(e, rl)),
+        suggestions:
+          kind === 'thanks' || kind === 'bye' || kind === 'bot'
+            ? []
+            : overviews().map((e) => choiceFor(e, rl)),
       },
       lang,
     );
   }
 
   function fallback(intent: string | null, confidence: number, lang: Lang, rl: ContentLang): Reply {
-    const overviews = content.knowledge.filter((e) => e.topic === 'overview').slice(0, 3);
     return reply(
       {
         action: 'fallback',
         intent,
         confidence,
         text: fallbackText(content, rl),
-        suggestions: overviews.map((e) => choiceFor(e, rl)),
-        offerDesk: 'general',
+        suggestions: overviews().map((e) => choiceFor(e, rl)),
+        offerDesk: triage,
       },
       lang,
     );
-  }
-
-  function decide(inquiry: Inquiry): Reply {
-    const norm = normalise(inquiry.text);
-    const lang = detectLanguage(norm);
-    const rl = replyLanguage(lang);
-    const tokens = tokenize(norm);
-    const ctx = memory.get(inquiry.conversation);
-    if (tokens.length === 0) {
-      const rules = norm ? classifier.rules(norm) : [];
-      const small = rules.find((m) => m.rule.action === 'smalltalk');
-      return small
-        ? smalltalk(small.rule.smalltalk ?? 'help', small.rule.id, 0.9, lang, rl)
-        : smalltalk('empty', null, 0.5, lang, rl);
-    }
-
-    const rules = classifier.rules(norm);
-    const best = (pred: (m: RuleMatch) => boolean) => rules.find(pred);
-    const person = best((m) => m.rule.action === 'handoff' && m.rule.desk === 'general');
-    const deskRule = best((m) => m.rule.action === 'handoff' && m.rule.desk !== 'general');
-    const deskRequest = best(
-      (m) => m.rule.action === 'handoff' && m.rule.desk !== 'general' && m.patterns > 0,
-    );
-    const small = best((m) => m.rule.action === 'smalltalk');
-    const outOfScope = best((m) => m.rule.action === 'fallback');
-    const schemeRule = best((m) => m.rule.action === 'answer' && m.rule.scheme !== undefined);
-    const predictions = classifier.predict(tokens);
-    const top = predictions[0];
-    const topRule = top ? classifier.rule(top.intent) : undefined;
-
-    // The programme the question names, else the one the classifier is sure of.
-    let scheme: SchemeId | null = schemeRule?.rule.scheme ?? null;
-    if (!scheme && topRule?.action === 'answer' && topRule.scheme && (top?.probability ?? 0) > 0.7)
-      scheme = topRule.scheme;
-    const followUp = !scheme && ctx?.scheme ? ctx.scheme : null;
-    const boostScheme = scheme ?? followUp ?? undefined;
-    const search = index.search(tokens, {
-      exactKey: questionKey(norm),
-      ...(boostScheme ? { boostScheme, boost: scheme ? 1.6 : 2.5 } : {}),
-    });
-    const [h1, h2] = search.hits;
-    const knownShare = search.knownShare;
-    const strong =
-      h1 !== undefined &&
-      h1.score >= THRESHOLDS.minScore &&
-      h1.coverage >= THRESHOLDS.minCoverage &&
-      h1.explained >= THRESHOLDS.minExplained;
-
-    // 1. A request for a person, or a desk-specific request.
-    const classifierHandoff =
-      !person &&
-      !deskRequest &&
-      !strong &&
-      topRule?.action === 'handoff' &&
-      (top?.probability ?? 0) >= THRESHOLDS.classifierAlone;
-    if (person || deskRequest || classifierHandoff) {
-      const used = strong && h1 ? [h1.entry.id] : [];
-      const to = (desk: DeskId, intent: string, confidence: number, s: SchemeId | null, entries = used) =>
-        handoff(desk, intent, confidence, s, lang, rl, entries);
-      const personIntent = person?.rule.id ?? 'handoff.person';
-      if (deskRequest?.rule.desk)
-        return to(deskRequest.rule.desk, deskRequest.rule.id, 0.92, deskRequest.rule.scheme ?? scheme);
-      if (deskRule?.rule.desk)
-        return to(deskRule.rule.desk, deskRule.rule.id, 0.88, deskRule.rule.scheme ?? scheme);
-      if (strong && h1 && scheme === h1.entry.scheme)
-        return to(h1.entry.desk, personIntent, 0.8, h1.entry.scheme);
-      if (ctx?.desk) return to(ctx.desk, personIntent, 0.75, ctx.scheme, ctx.entry ? [ctx.entry] : []);
-      if (classifierHandoff && topRule?.desk)
-        return to(topRule.desk, topRule.id, top?.probability ?? 0.5, topRule.scheme ?? null);
-      return to('general', personIntent, 0.65, scheme);
-    }
-
-    // 2. Greetings, thanks, help: only when the message is not also a real question.
-    if (small && (!strong || small.patterns > 0)) {
-      return smalltalk(small.rule.smalltalk ?? 'help', small.rule.id, 0.9, lang, rl);
-    }
-    if (
-      !small &&
-      !strong &&
-      topRule?.action === 'smalltalk' &&
-      (top?.probability ?? 0) >= THRESHOLDS.classifierAlone &&
-      tokens.length <= 4
-    ) {
-      return smalltalk(topRule.smalltalk ?? 'help', topRule.id, top?.probability ?? 0.5, lang, rl);
-    }
-
-    // 3. Out of scope, unless the knowledge base knows every word of the question.
-    if (outOfScope && !(strong && h1 && search.unknown.length === 0 && h1.coverage >= 0.75)) {
-      return fallback(outOfScope.rule.id, 0.85, lang, rl);
-    }
-
-    // 4. An answer from the knowledge base, or a choice between close candidates.
-    if (strong && h1) {
-      const margin = h2 ? (h1.score - h2.score) / h1.score : 1;
-      // Ambiguous: a runner-up from another programme that matches as much of the question.
-      const ambiguous =
-        h2 !== undefined &&
-        !scheme &&
-        !followUp &&
-        !search.exact &&
-        h2.score >= THRESHOLDS.clarifyRatio * h1.score &&
-        h2.coverage >= h1.coverage &&
-        h2.entry.scheme !== h1.entry.scheme;
-      if (ambiguous) {
-        const candidates = search.hits
-          .filter((h) => h.score >= THRESHOLDS.clarifyRatio * h1.score * 0.9)
-          .filter(
-            (h, i, all) =>
-              all.findIndex((x) => x.entry.scheme === h.entry.scheme && x.entry.topic === h.entry.topic) ===
-              i,
-          )
-          .slice(0, 3);
-        return reply(
-          {
-            action: 'clarify',
-            intent: null,
-            confidence: sigmoid(-1 + 2 * margin),
-            text: clarifyText(rl),
-            suggestions: candidates.map((h) => ({
-              ...choiceFor(h.entry, rl),
-              label: `${h.entry.title[rl]}`,
-            })),
-            entries: candidates.map((h) => h.entry.id),
-          },
-          lang,
-        );
-      }
-      const agrees = scheme === null || scheme === h1.entry.scheme;
-      const confidence = sigmoid(
-        -3.2 +
-          0.9 * Math.log1p(h1.score) +
-          2.2 * h1.coverage +
-          1.6 * margin +
-          (agrees ? 0.6 : -0.8) +
-          (knownShare - 0.5),
-      );
-      const intent = schemeRule?.rule.scheme === h1.entry.scheme ? schemeRule.rule.id : null;
-      return answer(h1, intent, confidence, lang, rl);
-    }
-
-    // 5. Nothing fits well enough: say what is covered, and offer a person.
-    const confidence = h1 ? 0.75 - Math.min(0.35, h1.score / 40) : 0.8;
-    return fallback(null, confidence, lang, rl);
   }
 
   return {
@@ -317,6 +451,7 @@ export function createEngine(deps: {
     respond(inquiry) {
       const r = decide(inquiry);
       const focusEntry = r.action === 'answer' ? entries.get(r.entries[0] ?? '') : undefined;
+      const asked = r.action === 'answer' || r.action === 'clarify';
       memory.record(
         inquiry.conversation,
         {
@@ -333,7 +468,12 @@ export function createEngine(deps: {
             entries: r.entries,
           },
         },
-        { scheme: r.scheme, entry: focusEntry?.id ?? null, desk: focusEntry?.desk ?? r.desk },
+        {
+          scheme: r.scheme,
+          entry: focusEntry?.id ?? null,
+          desk: focusEntry?.desk ?? r.desk,
+          ...(asked && r.why ? { question: r.why.focus, kind: r.why.kind } : {}),
+        },
       );
       deps.logger?.debug(
         { action: r.action, intent: r.intent, confidence: r.confidence, entries: r.entries },
@@ -346,3 +486,5 @@ export function createEngine(deps: {
     },
   };
 }
+
+const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -1,77 +1,54 @@
-import type { ContentLang, Lang } from './types.js';
+import type { Lang } from './types.js';
 
-const KANA = /[\u3040-\u30FF\u31F0-\u31FF]/g;
+const KANA = /[\u3040-\u30FF\u31F0-\u31FF\uFF66-\uFF9F]/g;
 const HAN = /[\u3400-\u4DBF\u4E00-\u9FFF]/g;
+const HANGUL = /[\uAC00-\uD7AF\u1100-\u11FF]/;
 const LATIN_WORD = /[a-z\u00C0-\u024F]+/g;
-// Characters only simplified Chinese uses (their Japanese forms differ), and Chinese function words.
-const ZH_ONLY = /[们这么吗呢协议签书东为时发贸庆经济过还进关对实现]|什么|怎么|哪里|是否|可以吗/;
-const ES_WORDS = new Set([
-  'que',
-  'qué',
-  'cuando',
-  'cuándo',
-  'donde',
-  'dónde',
-  'quien',
-  'quién',
-  'como',
-  'cómo',
-  'el',
-  'la',
-  'los',
-  'las',
-  'de',
-  'del',
-  'con',
-  'por',
-  'para',
-  'una',
-  'un',
-  'es',
-  'son',
-  'firmó',
-  'firmo',
-  'acuerdo',
-  'memorando',
-  'empresas',
-  'japonesas',
-  'estado',
-  'sobre',
-  'cuál',
-  'cual',
-  'puede',
-  'ayuda',
-  'información',
-  'inversión',
-  'y',
-  'en',
-]);
-const EN_HINT = new Set([
-  'the',
-  'what',
-  'when',
-  'who',
-  'is',
-  'was',
-  'did',
-  'does',
-  'and',
-  'with',
-  'for',
-  'about',
-  'how',
-  'can',
-  'of',
-  'to',
-  'in',
-]);
+/**
+ * Characters Japanese does not write: simplified forms (们 这 吗 协 议 经 济 贸 庆 …), traditional forms
+ * Japanese simplified differently (們 這 嗎 經 濟 關 會 國 …), and Chinese function words (的 是 吗 呢 吧).
+ * A text in Han characters with none of them is read as Japanese (kanji-only keywords: 覚書 締結日).
+ */
+const ZH_CHARS = new Set(
+  (
+    '们这么吗呢吧啊您谁哪为对与个从让还没签经济关实际团资请发构产业协议贸庆过进现时书东银开问说话该样' +
+    '們這麼嗎為對與個從讓還沒簽經濟關實國團體參區發構產業協議貿慶過進現時書東銀開問說話該樣會' +
+    '的是了吗也和很都就要给吗么呀嘛'
+  ).split(''),
+);
+// Kanji that Japanese shares with traditional Chinese are removed from the set below at load.
+for (const shared of '時書東開問話協議貿慶過進現要和都就也') ZH_CHARS.delete(shared);
 
-/** The language of a normalised question: kana means Japanese; Han alone means Japanese unless Chinese-only forms appear. */
+const ES_WORDS = new Set(
+  (
+    'que qué cuando cuándo donde dónde quien quién quiénes como cómo cual cuál cuales cuáles el la los las del ' +
+    'con por para una un unos es son fue está están hay firmó firmo acuerdo memorando empresas empresa japonesas ' +
+    'japonesa japonés estado sobre puede pueden podemos ayuda información inversión inversiones y en al lo nos ' +
+    'nuestra nuestro nuestros quisiera queremos gustaría necesitamos hola gracias buenos buenas días tiene tienen ' +
+    'se más también pero si sí méxico apoyo oficina fondo socio socios gobierno'
+  ).split(' '),
+);
+const EN_WORDS = new Set(
+  (
+    'the what when who is was did does and with for about how can of to in we our you i my are be have has ' +
+    'would could should there this that it they an any which where why please thanks hello'
+  ).split(' '),
+);
+
+/** The language of a normalised text: `ja`, `zh`, `es`, `en`, or `other` (Korean, symbols only, …). */
 export function detectLanguage(text: string): Lang {
   const kana = text.match(KANA)?.length ?? 0;
-  const han = text.match(HAN)?.length ?? 0;
-  if (kana > 0) return 'ja';
-  if (han > 0) return ZH_ONLY.test(text) ? 'zh' : han >= 2 ? 'ja' : latinLanguage(text);
+  const han = text.match(HAN) ?? [];
+  if (kana >= 2) return 'ja';
+  if (han.length > 0) {
+    let zh = 0;
+    for (const ch of han) if (ZH_CHARS.has(ch)) zh++;
+    if (zh > kana) return 'zh';
+    if (kana > 0) return 'ja';
+    const latin = text.match(LATIN_WORD)?.length ?? 0;
+    return latin > han.length ? latinLanguage(text) : 'ja';
+  }
+  if (HANGUL.test(text)) return 'other';
   return latinLanguage(text);
 }
 
@@ -82,12 +59,8 @@ function latinLanguage(text: string): Lang {
   let en = 0;
   for (const w of words) {
     if (ES_WORDS.has(w)) es++;
-    if (EN_HINT.has(w)) en++;
+    if (EN_WORDS.has(w)) en++;
   }
+  if (/[áéíóú]/.test(text)) es++;
   return es >= 2 && es > en ? 'es' : 'en';
-}
-
-/** Replies are in Japanese for Japanese questions, English otherwise. */
-export function replyLanguage(lang: Lang): ContentLang {
-  return lang === 'ja' ? 'ja' : 'en';
 }

@@ -1,4 +1,4 @@
-import type { DeskId, SchemeId, Turn } from './types.js';
+import type { DeskId, QuestionKind, SchemeId, Turn } from './types.js';
 import { type Clock, systemClock } from './types.js';
 
 /** What a conversation was last about, so a follow-up can be read in its context. */
@@ -7,6 +7,9 @@ export interface ConversationContext {
   /** Knowledge entry id last answered. */
   entry: string | null;
   desk: DeskId | null;
+  /** The last question asked (its focus), for elliptical follow-ups ("and the fund?"). */
+  question: string | null;
+  kind: QuestionKind | null;
   turns: Turn[];
   touchedAt: number;
 }
@@ -17,7 +20,8 @@ export interface ConversationMemory {
   record(
     conversation: string,
     turn: Turn,
-    focus: Pick<ConversationContext, 'scheme' | 'entry' | 'desk'>,
+    focus: Pick<ConversationContext, 'scheme' | 'entry' | 'desk'> &
+      Partial<Pick<ConversationContext, 'question' | 'kind'>>,
   ): void;
   readonly size: number;
 }
@@ -54,6 +58,8 @@ export function createConversationMemory(
         scheme: focus.scheme ?? previous?.scheme ?? null,
         entry: focus.entry ?? previous?.entry ?? null,
         desk: focus.desk ?? previous?.desk ?? null,
+        question: focus.question ?? previous?.question ?? null,
+        kind: focus.question !== undefined ? (focus.kind ?? null) : (previous?.kind ?? null),
         turns,
         touchedAt: now,
       });

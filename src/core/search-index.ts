@@ -1,7 +1,7 @@
 import type { KnowledgeEntry } from '../content/types.js';
 import { normalise } from './normalize.js';
 import { type Token, tokenize } from './tokenize.js';
-import { CONTENT_LANGS, type SchemeId } from './types.js';
+import type { QuestionKind, SchemeId } from './types.js';
 
 /** Field weights for BM25F: a match in a title or an alternate question says more than one in the body. */
 export const FIELD_WEIGHTS = { title: 3, questions: 2.5, tags: 2, body: 1 } as const;
@@ -13,6 +13,9 @@ const UNKNOWN_WEIGHT = 0.6;
 /** An overview entry answers general questions about its programme: it wins near-ties. */
 const OVERVIEW_PRIOR = 1.15;
 const B = 0.6;
+/** A question of a kind (who, when…) prefers the entries that declare they answer that kind. */
+const KIND_MATCH = 1.45;
+const KIND_MISMATCH = 0.8;
 
 export interface Hit {
   entry: KnowledgeEntry;
@@ -49,7 +52,14 @@ export interface SearchIndex {
   readonly size: number;
   search(
     tokens: Token[],
-    options?: { boostScheme?: SchemeId; boost?: number; limit?: number; exactKey?: string },
+    options?: {
+      boostScheme?: SchemeId;
+      boost?: number;
+      limit?: number;
+      exactKey?: string;
+      /** The kind of question asked: entries that declare they answer it are preferred. */
+      kind?: QuestionKind | null;
+    },
   ): SearchResult;
   /** Inverse document frequency of a term (0 for unknown terms). */
   idf(term: string): number;
@@ -69,10 +79,10 @@ export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
   const surface = new Map<string, string>(); // surface word -> term, for typo correction
   for (const entry of entries) {
     const fieldTexts: Record<Field, string[]> = {
-      title: CONTENT_LANGS.map((l) => entry.title[l]),
-      questions: CONTENT_LANGS.flatMap((l) => entry.questions[l]),
-      tags: CONTENT_LANGS.flatMap((l) => entry.tags[l]),
-      body: CONTENT_LANGS.map((l) => entry.body[l]),
+      title: texts(entry.title),
+      questions: texts(entry.questions),
+      tags: texts(entry.tags),
+      body: texts(entry.body),
     };
     const perField = {} as Record<Field, Map<string, number>>;
     for (const field of FIELDS) {
@@ -133,11 +143,9 @@ export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
   // Alternate questions and titles, normalised without punctuation: an exact hit is authoritative.
   const exactQuestions = new Map<string, number>();
   entries.forEach((entry, doc) => {
-    for (const lang of CONTENT_LANGS) {
-      for (const q of [entry.title[lang], ...entry.questions[lang]]) {
-        const key = questionKey(q);
-        if (key && !exactQuestions.has(key)) exactQuestions.set(key, doc);
-      }
+    for (const q of [...texts(entry.title), ...texts(entry.questions)]) {
+      const key = questionKey(q);
+      if (key && !exactQuestions.has(key)) exactQuestions.set(key, doc);
     }
   });
   const scores = new Float64Array(n);
@@ -183,6 +191,8 @@ export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
         const entry = entries[doc] as KnowledgeEntry;
         let score = (scores[doc] as number) * (entry.topic === 'overview' ? OVERVIEW_PRIOR : 1);
         if (options.boostScheme && entry.scheme === options.boostScheme) score *= boost;
+        if (options.kind && entry.answers.length > 0)
+          score *= entry.answers.includes(options.kind) ? KIND_MATCH : KIND_MISMATCH;
         scores[doc] = score;
         if (score > best) best = score;
       }
@@ -244,6 +254,11 @@ function buildCorrector(surface: Map<string, string>): (word: string) => string 
     }
     return undefined;
   };
+}
+
+/** Every language's text (or texts) of a localized field. */
+function texts(field: Partial<Record<string, string | string[]>>): string[] {
+  return Object.values(field).flatMap((v) => (v === undefined ? [] : v));
 }
 
 /** A question reduced to letters and digits, for exact matching against alternate questions. */

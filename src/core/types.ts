@@ -4,31 +4,30 @@
  * and render the engine's `Reply`.
  */
 
-export const SCHEME_IDS = ['jbic-aguascalientes', 'meti-global-alliance', 'jetro-chongqing'] as const;
-export type SchemeId = (typeof SCHEME_IDS)[number];
+/** A programme id: the name of its folder under `knowledge/` (e.g. `jetro-chongqing`). Programmes are content. */
+export type SchemeId = string;
 
-export const DESK_IDS = [
-  'aguascalientes-japan-desk',
-  'jbic',
-  'jetro-global-alliance',
-  'sme-support-japan',
-  'shoko-chukin-bank',
-  'sbic',
-  'jetro-chongqing',
-  'meti-trade-investment',
-  'general',
-] as const;
-export type DeskId = (typeof DESK_IDS)[number];
+/** A desk id from `knowledge/desks.yml`. Desks are content. */
+export type DeskId = string;
 
 export const ACTIONS = ['answer', 'handoff', 'clarify', 'fallback', 'smalltalk'] as const;
 export type Action = (typeof ACTIONS)[number];
 
-/** Languages the knowledge base is written in; replies are in one of these. */
-export const CONTENT_LANGS = ['en', 'ja'] as const;
-export type ContentLang = (typeof CONTENT_LANGS)[number];
+/**
+ * A language code (`en`, `ja`, `es`, `zh`, …). Languages are content: any entry may carry any language;
+ * `en` and `ja` are required, and replies fall back to English where a language is missing.
+ */
+export type ContentLang = string;
 
-/** Language detected in a question. Questions in other languages are answered in English. */
-export type Lang = ContentLang | 'zh' | 'es' | 'other';
+/** The languages every piece of content must have. */
+export const REQUIRED_LANGS = ['en', 'ja'] as const;
+
+/** Language detected in a question (`other` when nothing can be told). */
+export type Lang = string;
+
+/** The kinds of question an entry can declare it answers (`answers:` in its front matter). */
+export const QUESTION_KINDS = ['what', 'who', 'when', 'where', 'why', 'how', 'how-much'] as const;
+export type QuestionKind = (typeof QUESTION_KINDS)[number];
 
 export const PLATFORMS = ['slack', 'teams', 'web', 'cli'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -85,6 +84,34 @@ export interface Reply {
   offerDesk: DeskId | null;
   /** Knowledge entry ids used, best first (debug panels, the handoff packet). */
   entries: string[];
+  /** How the decision was reached (`chat --debug`, `ask --json`'s `why`). */
+  why?: Explanation;
+}
+
+/** A candidate the engine weighed, with its score and what put it there. */
+export interface Candidate {
+  id: string;
+  score: number;
+  /** What decided: `alias "…"`, `example`, `entry <id>`, `conversation`, `rule <id>`, … */
+  by: string;
+}
+
+/** What the engine read in a message and why it chose what it did. */
+export interface Explanation {
+  /** What the person wants to do: ask, request, chat, out-of-scope. */
+  act: Candidate;
+  acts: Candidate[];
+  /** The kind of question (who, when, …), when one was recognised. */
+  kind: QuestionKind | null;
+  /** The part of the message read as the question or request. */
+  focus: string;
+  programmes: Candidate[];
+  desks: Candidate[];
+  entries: Array<{ id: string; score: number; coverage: number }>;
+  /** The step of the decision that produced the reply. */
+  decidedBy: string;
+  /** The evidence the confidence was computed from. */
+  evidence: Record<string, number>;
 }
 
 /** One turn of a conversation, kept for follow-ups and for the handoff packet's transcript. */
@@ -96,7 +123,7 @@ export interface Turn {
 }
 
 /** Smalltalk replies, plus `empty` for a message with nothing to read. */
-export type SmalltalkKindLike = 'greeting' | 'thanks' | 'bye' | 'help' | 'empty';
+export type SmalltalkKindLike = 'greeting' | 'thanks' | 'bye' | 'help' | 'bot' | 'empty';
 
 /** Injected clock: tests and benchmarks control time. */
 export interface Clock {

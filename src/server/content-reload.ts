@@ -1,7 +1,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ContentError, formatProblem, loadContent } from '../content/load.js';
+import { CONTENT_FOLDERS, ContentError, formatProblem, loadContent } from '../content/load.js';
 import type { Content } from '../content/types.js';
 import { createEngine } from '../core/engine.js';
 import type { Engine, EngineRef } from '../core/engine-types.js';
@@ -88,7 +88,7 @@ export async function createContentHolder(deps: {
         clearTimeout(timer);
         timer = setTimeout(() => void reload(), deps.debounceMs ?? 200);
       };
-      for (const sub of ['intents', 'knowledge']) {
+      for (const sub of CONTENT_FOLDERS) {
         try {
           const w = watch(join(deps.dir, sub), { recursive: true }, schedule);
           w.on('error', (error) =>

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { detectLanguage } from '../core/language.js';
 import { normalise } from '../core/normalize.js';
-import { DESK_IDS } from '../core/types.js';
 import { HttpError, readJson, sendJson } from '../server/http.js';
 import type { AdapterDeps, ChannelAdapter, Route } from '../server/types.js';
 import { TicketError } from '../tickets/errors.js';
@@ -26,7 +25,10 @@ const Session = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'session must be 8-64 
 const AskBody = z.object({ session: Session, text: z.string().max(100_000) });
 const HandoffBody = z.object({
   session: Session,
-  desk: z.enum(DESK_IDS),
+  desk: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .max(100),
   text: z.string().max(100_000),
   company: z.string().max(500).optional(),
   contact: z.string().max(500).optional(),
@@ -35,7 +37,11 @@ const HandoffBody = z.object({
 const ActionBody = z.object({
   as: z.string().min(1),
   note: z.string().max(5_000).optional(),
-  desk: z.enum(DESK_IDS).optional(),
+  desk: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .max(100)
+    .optional(),
 });
 const FeedbackBody = z.object({
   session: Session,
@@ -162,7 +168,9 @@ export function createLocalAdapter(deps: AdapterDeps): ChannelAdapter {
         lastReply.set(session, { turn, reply });
         if (lastReply.size > 10_000) lastReply.delete(lastReply.keys().next().value as string);
         const deskName = reply.offerDesk
-          ? deps.desks().desks.find((d) => d.id === reply.offerDesk)?.name[reply.replyLang]
+          ? deps.desks().desks.find((d) => d.id === reply.offerDesk)?.name[
+              reply.replyLang === 'ja' ? 'ja' : 'en'
+            ]
           : undefined;
         sendJson(res, 200, { turn, reply, deskName: deskName ?? null });
       }),
@@ -232,7 +240,13 @@ export function createLocalAdapter(deps: AdapterDeps): ChannelAdapter {
       method: 'GET',
       path: '/local/api/desk',
       handle: guard(async (_req, res, url) => {
-        const desk = parse(z.enum(DESK_IDS), url.searchParams.get('desk'));
+        const desk = parse(
+          z
+            .string()
+            .regex(/^[a-z0-9-]+$/)
+            .max(100),
+          url.searchParams.get('desk'),
+        );
         const as = parse(z.string().min(1), url.searchParams.get('as'));
         if (!deps.tickets.canWork(as, desk)) throw new HttpError(403, `${as} is not staff of ${desk}`);
         sendJson(res, 200, { tickets: await deps.tickets.list({ desk }) });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { CONTENT_FOLDERS } from '../../src/content/load.js';
 import { repoRoot } from '../helpers.js';
 
 /** Runs the CLI in-process with fake streams. */
@@ -60,7 +61,10 @@ describe('ask --json (the DESIGN.md contract), through the real CLI process', ()
         'lang',
       ]),
     );
-    expect(lines[0].sources[0]).toMatchObject({ date: '2013-10-31', url: expect.stringMatching(/^https:/) });
+    expect(lines[0].sources[0]).toMatchObject({
+      date: '2013-10-31',
+      publisher: expect.stringContaining('JETRO'),
+    });
     expect(lines[1].error).toMatch(/not valid JSON/);
     expect(lines[2].error).toMatch(/"text"/);
     expect(lines[3]).toMatchObject({ action: 'answer', scheme: 'jetro-chongqing' });
@@ -85,13 +89,15 @@ describe('ask, kb check, kb stats (in-process)', () => {
   it('kb check passes on the real tree with a one-line summary', async () => {
     const r = await run(['kb', 'check']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok: \d+ knowledge entries \(en\+ja\), \d+ intents, 9 desks/);
+    expect(r.stdout).toMatch(
+      /^ok: 3 programmes, \d+ knowledge entries \(en\+ja\+es\+zh\), \d+ intents, 9 desks/,
+    );
   });
   it('kb check fails with file:line: field: problem for a broken file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'madoguchi-cli-'));
     tmp.push(dir);
-    await cp(join(repoRoot, 'knowledge'), join(dir, 'knowledge'), { recursive: true });
-    await cp(join(repoRoot, 'intents'), join(dir, 'intents'), { recursive: true });
+    for (const sub of CONTENT_FOLDERS)
+      await cp(join(repoRoot, sub), join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
     const file = join(dir, 'knowledge/jetro-chongqing/summit.md');
     await writeFile(
       file,
@@ -100,17 +106,18 @@ describe('ask, kb check, kb stats (in-process)', () => {
     const r = await run(['kb', 'check'], '', { MADOGUCHI_CONTENT_DIR: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      'knowledge/jetro-chongqing/summit.md:3: scheme: expected one of jbic-aguascalientes, meti-global-alliance, jetro-chongqing, got "jetro-chongking"',
+      'knowledge/jetro-chongqing/summit.md:3: scheme: must be the programme folder\'s name "jetro-chongqing", got "jetro-chongking"',
     );
   });
   it('kb stats counts entries per scheme and language', async () => {
     const r = await run(['kb', 'stats', '--json']);
     const stats = JSON.parse(r.stdout);
-    expect(Object.keys(stats.schemes)).toEqual([
+    expect(Object.keys(stats.schemes).sort()).toEqual([
       'jbic-aguascalientes',
-      'meti-global-alliance',
       'jetro-chongqing',
+      'meti-global-alliance',
     ]);
+    expect(stats.schemes['jetro-chongqing'].zh.entries).toBeGreaterThan(10);
     expect(stats.schemes['jetro-chongqing'].ja.entries).toBeGreaterThan(10);
     expect(stats.desks).toHaveLength(9);
   });

@@ -2,8 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ContentError, formatProblem, loadContent } from '../../src/content/load.js';
-import { DESK_IDS } from '../../src/core/types.js';
+import { CONTENT_FOLDERS, ContentError, formatProblem, loadContent } from '../../src/content/load.js';
 import { repoRoot } from '../helpers.js';
 
 const dirs: string[] = [];
@@ -15,8 +14,8 @@ afterEach(async () => {
 async function problemsAfter(file: string, edit: (text: string) => string): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), 'madoguchi-content-'));
   dirs.push(dir);
-  await cp(join(repoRoot, 'knowledge'), join(dir, 'knowledge'), { recursive: true });
-  await cp(join(repoRoot, 'intents'), join(dir, 'intents'), { recursive: true });
+  for (const sub of CONTENT_FOLDERS)
+    await cp(join(repoRoot, sub), join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
   const path = join(dir, file);
   await writeFile(path, edit(await readFile(path, 'utf8').catch(() => '')));
   try {
@@ -37,13 +36,22 @@ describe('loadContent: the real tree', () => {
   it('loads every knowledge entry, intent and desk with no problem', async () => {
     const content = await loadContent(repoRoot);
     expect(content.knowledge.length).toBeGreaterThanOrEqual(40);
-    expect(content.desks.desks.map((d) => d.id).sort()).toEqual([...DESK_IDS].sort());
+    expect(content.programmes.map((p) => p.id).sort()).toEqual([
+      'jbic-aguascalientes',
+      'jetro-chongqing',
+      'meti-global-alliance',
+    ]);
+    expect(content.desks.desks.map((d) => d.id)).toContain(content.desks.triage);
     for (const e of content.knowledge) {
-      expect(e.body.en.length, e.id).toBeGreaterThan(40);
-      expect(e.body.ja.length, e.id).toBeGreaterThan(20);
-      expect(e.questions.en.length, e.id).toBeGreaterThanOrEqual(4);
-      expect(e.questions.ja.length, e.id).toBeGreaterThanOrEqual(4);
+      for (const lang of ['en', 'ja', 'es', 'zh']) {
+        expect(e.body[lang]?.length ?? 0, `${e.id} ${lang}`).toBeGreaterThan(20);
+        expect(e.questions[lang]?.length ?? 0, `${e.id} ${lang}`).toBeGreaterThanOrEqual(4);
+      }
+      expect(e.answers.length, e.id).toBeGreaterThan(0);
     }
+    for (const d of content.desks.desks)
+      for (const lang of ['en', 'ja', 'es', 'zh'])
+        expect(d.examples[lang]?.length ?? 0, `${d.id} ${lang}`).toBeGreaterThanOrEqual(8);
     expect(content.version).toMatch(/^[0-9a-f]{12}$/);
   });
 });
@@ -67,7 +75,7 @@ describe('loadContent: what an admin sees for a bad file', () => {
   });
   it('an unknown desk', async () => {
     expect(await problemsAfter(SIGNING, (t) => t.replace('desk: jbic', 'desk: jbik'))).toEqual([
-      `${SIGNING}:5: desk: expected a desk id (${DESK_IDS.join(', ')}), got "jbik"`,
+      `${SIGNING}:5: desk: no desk "jbik" (did you mean "jbic"?)`,
     ]);
   });
   it('a related entry that does not exist, with a suggestion', async () => {
@@ -80,11 +88,11 @@ describe('loadContent: what an admin sees for a bad file', () => {
     ]);
   });
   it('a YAML syntax error, with its line', async () => {
-    // The parser notices the unclosed "[" opened on line 7 where the next line starts.
-    expect(
-      await problemsAfter(SIGNING, (t) => t.replace('  en: "When and between', '  en: [When and between')),
-    ).toEqual([
-      `${SIGNING}:8: YAML syntax: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+    // The parser notices the unclosed "[" opened in the title where the next line starts.
+    const title = line('title:') + 1;
+    const opened = signingText.split('\n')[title - 1] ?? '';
+    expect(await problemsAfter(SIGNING, (t) => t.replace(opened, opened.replace('en: "', 'en: [')))).toEqual([
+      `${SIGNING}:${title + 1}: YAML syntax: Flow sequence in block collection must be sufficiently indented and end with a ]`,
     ]);
   });
   it('an id that does not match the file', async () => {
@@ -105,25 +113,60 @@ describe('loadContent: what an admin sees for a bad file', () => {
       `intents/handoff.yml:15: intents.0.patterns.2: not a valid regular expression, got "(unclosed"`,
     ]);
   });
-  it('a desk missing from desks.yml', async () => {
+  it('a desk that is referenced but missing from desks.yml: every reference, with its line', async () => {
     const problems = await problemsAfter('knowledge/desks.yml', (t) =>
       t.replace(/ {2}- id: sbic[\s\S]*?(?= {2}- id: jetro-chongqing)/, ''),
     );
-    expect(problems).toEqual(['knowledge/desks.yml:7: desks: missing desk: sbic']);
+    const programme = await readFile(join(repoRoot, 'knowledge/meti-global-alliance/programme.yml'), 'utf8');
+    const sbicLine =
+      programme.split('\n').findIndex((l) => /^\s*- sbic\b|\bsbic\b/.test(l) && l.includes('sbic')) + 1;
+    expect(problems).toContain(
+      'knowledge/meti-global-alliance/sbic.md:5: desk: no desk "sbic" (did you mean "jbic"?)',
+    );
+    expect(
+      problems.some((p) => p.startsWith(`knowledge/meti-global-alliance/programme.yml:${sbicLine}: desks.`)),
+    ).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith('intents/handoff.yml:') && p.includes('desk: no desk "sbic"')),
+    ).toBe(true);
+  });
+  it('a desk without staff', async () => {
+    const desks = await readFile(join(repoRoot, 'knowledge/desks.yml'), 'utf8');
+    const at = desks.split('\n').findIndex((l) => l.includes('staff: [web:jbic-staff, cli:jbic-staff]')) + 1;
+    const problems = await problemsAfter('knowledge/desks.yml', (t) =>
+      t.replace('staff: [web:jbic-staff, cli:jbic-staff]', 'staff: []'),
+    );
+    expect(problems).toEqual([
+      `knowledge/desks.yml:${at}: desks.1.staff: desk "jbic" has no staff: nobody could claim its tickets`,
+    ]);
+  });
+  it('a programme without an overview entry', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'madoguchi-content-'));
+    dirs.push(dir);
+    for (const sub of CONTENT_FOLDERS)
+      await cp(join(repoRoot, sub), join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
+    await rm(join(dir, 'knowledge/jetro-chongqing/overview.md'));
+    const error = await loadContent(dir).catch((e: unknown) => e);
+    const problems = (error as ContentError).problems.map(formatProblem);
+    expect(problems).toContain(
+      'knowledge/jetro-chongqing/programme.yml:1: programme "jetro-chongqing" has no overview entry (knowledge/jetro-chongqing/overview.md)',
+    );
   });
   it('a bad user reference for staff', async () => {
+    const desks = await readFile(join(repoRoot, 'knowledge/desks.yml'), 'utf8');
+    const at = desks.split('\n').findIndex((l) => l.includes('staff: [web:jbic-staff, cli:jbic-staff]')) + 1;
     const problems = await problemsAfter('knowledge/desks.yml', (t) =>
       t.replace('staff: [web:jbic-staff, cli:jbic-staff]', 'staff: [jbic-staff]'),
     );
     expect(problems).toEqual([
-      'knowledge/desks.yml:26: desks.1.staff.0: expected <platform>:<id> with platform slack, teams, web or cli, got "jbic-staff"',
+      `knowledge/desks.yml:${at}: desks.1.staff.0: expected <platform>:<id> with platform slack, teams, web or cli, got "jbic-staff"`,
     ]);
   });
   it('collects every problem, across files, not just the first', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'madoguchi-content-'));
     dirs.push(dir);
-    await cp(join(repoRoot, 'knowledge'), join(dir, 'knowledge'), { recursive: true });
-    await cp(join(repoRoot, 'intents'), join(dir, 'intents'), { recursive: true });
+    for (const sub of CONTENT_FOLDERS)
+      await cp(join(repoRoot, sub), join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
     await writeFile(join(dir, 'intents/extra.yml'), 'intents:\n  - id: Bad Id\n    action: answr\n');
     const error = await loadContent(dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ContentError);

@@ -1,35 +1,51 @@
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadContent } from '../../src/content/load.js';
 import { createEngine } from '../../src/core/engine.js';
-import type { Engine } from '../../src/core/engine-types.js';
-import { loadCases, runCase } from './cases.js';
+import { type CaseResult, runCases } from '../../src/eval/run.js';
+import { realContent } from '../helpers.js';
+import { loadConversationCases } from './cases.js';
 
-const root = join(import.meta.dirname, '../..');
-const cases = loadCases(import.meta.dirname);
+const cases = loadConversationCases(import.meta.dirname);
+
+/** Cases that fail today, by name, with the reason. A fixed case must leave this list. */
+const KNOWN: Record<string, string> = {
+  'chongqing.yml — JETRO full name (en)':
+    "JETRO's full name is only in the METI announcement, and the question does not say which programme: the SBIC entry's full-name question wins",
+  'hostile.yml — sql injection':
+    'the act model reads a bare SQL fragment as a request, and the request goes to triage',
+  'meti.yml — foreign company resources (en)':
+    'the "how to participate" entry outscores the purpose entry, which holds the phrase "overseas networks"',
+  'meti.yml — first step (en)':
+    '"first step" matches entries of two programmes equally and the bot asks which one',
+  'out-of-scope.yml — unrelated country programme (en)':
+    'a support programme for "expanding to" another country reads as a question about the JBIC programme',
+};
 
 describe('conversation cases (test/conversations/*.yml)', () => {
-  let engine: Engine;
+  const results = new Map<string, CaseResult>();
   beforeAll(async () => {
-    engine = createEngine({ content: await loadContent(root) });
+    // One engine, the cases in file order: the turns of a multi-turn case share a session.
+    const engine = createEngine({ content: await realContent() });
+    for (const r of runCases(engine, cases, 'conversations')) results.set(r.case.id, r);
   });
 
   it('has at least 150 cases, 60 of them in Japanese', () => {
     expect(cases.length).toBeGreaterThanOrEqual(150);
-    const japanese = cases.filter((c) => /[\u3040-\u30FF\u4E00-\u9FFF]/.test(c.turns[0]?.text ?? ''));
-    expect(japanese.length).toBeGreaterThanOrEqual(60);
+    expect(cases.filter((c) => /[\u3040-\u30FF\u4E00-\u9FFF]/.test(c.text)).length).toBeGreaterThanOrEqual(
+      60,
+    );
   });
 
-  it('passes at least 95% of the cases', () => {
-    const failed = cases
-      .map((c, i) => ({ c, failures: runCase(engine, c, `case-${i}`) }))
-      .filter((r) => r.failures.length > 0);
-    const passed = cases.length - failed.length;
-    for (const { c, failures } of failed)
-      console.log(`✗ ${c.file} — ${c.name}\n    ${failures.join('\n    ')}`);
-    console.log(
-      `conversations: ${passed}/${cases.length} cases pass (${((100 * passed) / cases.length).toFixed(1)}%)`,
-    );
-    expect(passed / cases.length).toBeGreaterThanOrEqual(0.95);
+  it.each(cases.map((c) => [`${c.file} — ${c.name}`, c] as const))('%s', (_name, c) => {
+    const r = results.get(c.id);
+    if (!r) throw new Error(`${c.id} did not run`);
+    const known = KNOWN[`${c.file} — ${c.name}`];
+    if (known) {
+      expect(r.pass, `known failure (${known}) now passes: remove it from KNOWN`).toBe(false);
+      return;
+    }
+    expect(
+      r.problems,
+      `${c.text}\n→ ${r.reply.action} ${r.reply.scheme} ${r.reply.desk}: ${r.reply.text.slice(0, 160)}`,
+    ).toEqual([]);
   });
 });

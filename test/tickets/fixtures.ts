@@ -3,10 +3,14 @@ import type { OpenTicketInput } from '../../src/tickets/service-types.js';
 
 export const DESKS: DeskDirectory = {
   admins: ['cli:admin'],
+  triage: 'general',
   desks: (['jbic', 'sbic', 'general'] as const).map((id) => ({
     id,
     name: { en: id.toUpperCase(), ja: id },
     takes: { en: id, ja: id },
+    aliases: { en: [], ja: [] },
+    descriptions: { en: [], ja: [] },
+    examples: { en: [], ja: [] },
     schemes: [],
     responseTargetHours: 24,
     reminderIntervalHours: 4,

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { CONTENT_FOLDERS } from '../../src/content/load.js';
 import { type RunningServer, startServer } from '../../src/server/app.js';
 import { repoRoot } from '../helpers.js';
 
@@ -29,8 +30,8 @@ describe.runIf(available || process.env.CI)('the local page in headless Chromium
     if (!available) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package`);
     dir = await mkdtemp(join(tmpdir(), 'madoguchi-page-'));
     await mkdir(artifacts, { recursive: true });
-    await cp(join(repoRoot, 'knowledge'), join(dir, 'knowledge'), { recursive: true });
-    await cp(join(repoRoot, 'intents'), join(dir, 'intents'), { recursive: true });
+    for (const sub of CONTENT_FOLDERS)
+      await cp(join(repoRoot, sub), join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
     const config = loadConfig({
       PORT: '0',
       MADOGUCHI_CONTENT_DIR: dir,

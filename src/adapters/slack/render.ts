@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { Desk } from '../../content/types.js';
 import { formatDate } from '../../core/compose.js';
-import { DESK_IDS, type Reply } from '../../core/types.js';
+import type { Reply } from '../../core/types.js';
 import type { Ticket } from '../../tickets/types.js';
 import { chunk, escapeMrkdwn, escapeUserText, LIMITS, truncate } from './escape.js';
 
@@ -37,7 +37,7 @@ export function replyBlocks(
     const src = reply.sources
       .map(
         (s) =>
-          `${lang === 'ja' ? '出典' : 'Source'}: <${s.url}|${escapeMrkdwn(s.title)}> — ${escapeMrkdwn(s.publisher)}, ${formatDate(s.date, lang)}`,
+          `${lang === 'ja' ? '出典' : 'Source'}: ${s.url ? `<${s.url}|${escapeMrkdwn(s.title)}>` : escapeMrkdwn(s.title)} — ${escapeMrkdwn(s.publisher)}, ${formatDate(s.date, lang)}`,
       )
       .join('\n');
     const asOf = reply.asOf
@@ -189,13 +189,16 @@ export function ticketCard(ticket: Ticket, desks: Desk[]): { text: string; block
           type: 'static_select',
           action_id: ACTIONS.reassign,
           placeholder: { type: 'plain_text', text: 'Reassign to…' },
-          options: DESK_IDS.filter((id) => id !== ticket.desk).map((id) => ({
-            text: {
-              type: 'plain_text' as const,
-              text: truncate(desks.find((d) => d.id === id)?.name.en ?? id, 75),
-            },
-            value: `${ticket.id}|${id}`,
-          })),
+          options: desks
+            .map((d) => d.id)
+            .filter((id) => id !== ticket.desk)
+            .map((id) => ({
+              text: {
+                type: 'plain_text' as const,
+                text: truncate(desks.find((d) => d.id === id)?.name.en ?? id, 75),
+              },
+              value: `${ticket.id}|${id}`,
+            })),
         },
         button('Resolve', ACTIONS.resolve, ticket.id),
       ],

@@ -1,6 +1,6 @@
 import type { Desk } from '../../content/types.js';
 import { formatDate } from '../../core/compose.js';
-import { DESK_IDS, type Reply } from '../../core/types.js';
+import type { Reply } from '../../core/types.js';
 import type { Ticket } from '../../tickets/types.js';
 
 /** Teams refuses messages over about 28 KB; cards are kept well under it. */
@@ -66,7 +66,7 @@ export function answerCard(reply: Reply, desk: Desk | undefined, turn: string): 
   for (const s of reply.sources) {
     body.push(
       block(
-        `${lang === 'ja' ? '出典' : 'Source'}: [${s.title}](${s.url}) — ${s.publisher}, ${formatDate(s.date, lang)}`,
+        `${lang === 'ja' ? '出典' : 'Source'}: ${s.url ? `[${s.title}](${s.url})` : s.title} — ${s.publisher}, ${formatDate(s.date, lang)}`,
         { isSubtle: true, size: 'Small' },
       ),
     );
@@ -184,10 +184,13 @@ export function ticketCard(ticket: Ticket, desks: Desk[]): CardAttachment {
         type: 'Input.ChoiceSet',
         id: 'desk',
         label: 'Reassign to',
-        choices: DESK_IDS.filter((d) => d !== ticket.desk).map((d) => ({
-          title: desks.find((x) => x.id === d)?.name.en ?? d,
-          value: d,
-        })),
+        choices: desks
+          .map((x) => x.id)
+          .filter((d) => d !== ticket.desk)
+          .map((d) => ({
+            title: desks.find((x) => x.id === d)?.name.en ?? d,
+            value: d,
+          })),
       },
       {
         type: 'Input.Text',

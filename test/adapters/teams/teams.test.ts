@@ -107,7 +107,7 @@ describe('Teams through botbuilder CloudAdapter (emulator mode)', () => {
       }>
     )[0];
     expect(card?.contentType).toBe('application/vnd.microsoft.card.adaptive');
-    expect(card?.content.body[0]?.text).toContain('SME Support, JAPAN');
+    expect(card?.content.body[0]?.text).toContain('SME Growth Support Fund');
     expect(JSON.stringify(card?.content.body)).toContain('Promotion of Global Alliances');
     expect(card?.content.actions.map((x) => x.title)).toEqual(
       expect.arrayContaining(['Helpful', 'Not helpful', expect.stringMatching(/^Talk to SME Support/)]),

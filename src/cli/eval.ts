@@ -1,0 +1,78 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { fitCalibration } from '../core/confidence.js';
+import { createEngine } from '../core/engine.js';
+import { parseCases } from '../eval/cases.js';
+import { formatReport, runCases, summarise } from '../eval/run.js';
+import { contentDir, loadForCli } from './content.js';
+import type { CliCommand } from './io.js';
+
+/**
+ * `eval FILE.jsonl… [--json]` measures the engine on evaluation cases; `eval --fit FILE…` fits the
+ * evidence → confidence mapping on them and writes `models/calibration.json`.
+ */
+export const runEval: CliCommand = async (args, io) => {
+  const json = args.includes('--json');
+  const fit = args.includes('--fit');
+  const files = args.filter((a) => !a.startsWith('--'));
+  if (files.length === 0) {
+    io.stderr.write('Usage: eval FILE.jsonl… [--json]  |  eval --fit FILE.jsonl…\n');
+    return 2;
+  }
+  const loaded = await loadForCli(io);
+  if (!loaded) return 1;
+  const sets: Array<{ name: string; cases: ReturnType<typeof parseCases> }> = [];
+  for (const file of files) {
+    try {
+      sets.push({ name: basename(file), cases: parseCases(await readFile(file, 'utf8'), file) });
+    } catch (error) {
+      io.stderr.write(`${(error as Error).message}\n`);
+      return 2;
+    }
+  }
+  if (fit) {
+    // Fit on the engine's uncalibrated evidence: the calibration must not see itself.
+    const engine = createEngine({ content: { ...loaded, calibration: null } });
+    const samples = sets.flatMap((s) =>
+      runCases(engine, s.cases, s.name).map((r) => ({
+        action: r.reply.action,
+        evidence: r.reply.why?.evidence ?? {},
+        right: r.pass,
+      })),
+    );
+    const calibration = fitCalibration(
+      samples,
+      `${files.map((f) => basename(f)).join(', ')} (${samples.length} replies)`,
+    );
+    const out = join(contentDir(io), 'models', 'calibration.json');
+    await writeFile(out, `${JSON.stringify(calibration, null, 2)}\n`);
+    io.stdout.write(
+      `wrote ${out}: ${Object.keys(calibration.models).join(', ')} fitted on ${samples.length} replies\n`,
+    );
+    return 0;
+  }
+  const engine = createEngine({ content: loaded });
+  for (const set of sets) {
+    const results = runCases(engine, set.cases, set.name);
+    if (json) {
+      io.stdout.write(
+        `${JSON.stringify({
+          set: set.name,
+          summary: summarise(results),
+          failures: results
+            .filter((r) => !r.pass)
+            .map((r) => ({
+              id: r.case.id,
+              text: r.case.text,
+              action: r.reply.action,
+              scheme: r.reply.scheme,
+              desk: r.reply.desk,
+              confidence: r.reply.confidence,
+              problems: r.problems,
+            })),
+        })}\n`,
+      );
+    } else io.stdout.write(`${formatReport(set.name, results)}\n\n`);
+  }
+  return 0;
+};

@@ -1,0 +1,174 @@
+import type { Act, Content, Desk } from '../content/types.js';
+import { ACTS } from '../content/types.js';
+import { textFeatures } from './features.js';
+import { detectLanguage } from './language.js';
+import { type LinearModel, trainLinear } from './linear.js';
+import { normalise } from './normalize.js';
+import { buildPhraseMatcher, type PhraseMatcher } from './phrases.js';
+import { type Token, tokenize } from './tokenize.js';
+import type { Candidate, DeskId, Lang, QuestionKind, SchemeId } from './types.js';
+
+/** What a message says, read once: its language, the question inside it, what the person wants to do. */
+export interface Reading {
+  norm: string;
+  lang: Lang;
+  tokens: Token[];
+  /** The sentence(s) carrying the question or request; the whole message when it is short. */
+  focus: string;
+  focusTokens: Token[];
+  kind: QuestionKind | null;
+  /** The message opens like an elliptical follow-up ("and the fund?"). */
+  followUpCue: boolean;
+  acts: Array<{ label: Act; p: number }>;
+  /** Programmes named anywhere in the message. */
+  programmes: Candidate[];
+  /** Desks whose organisation is named anywhere in the message. */
+  deskNames: Candidate[];
+  /** The desk router's probabilities for the focus. */
+  deskModel: Array<{ label: DeskId; p: number }>;
+}
+
+export interface Reader {
+  read(text: string): Reading;
+  actEvidence(reading: Reading, act: Act): string[];
+}
+
+/** Long messages are split into sentences and read for the one that asks. */
+const LONG_MESSAGE = 90;
+const SENTENCE = /[^.!?。！？\n]+[.!?。！？]*/gu;
+/** Cap on knowledge questions used to train the act model (a 10,000-entry base needs no more). */
+const MAX_ASK_EXAMPLES = 4000;
+
+/** Every language's texts of a localized field. */
+function every(m: Partial<Record<string, string | string[]>>): string[] {
+  return Object.values(m).flatMap((v) => (v === undefined ? [] : v));
+}
+
+/** Trains the act classifier and desk router from content; cheap enough to run at every (re)load. */
+export function buildReader(content: Content): Reader {
+  const actExamples: Array<{ features: string[]; label: Act; weight?: number }> = [];
+  const add = (text: string, label: Act, weight = 1) => {
+    const features = textFeatures(normalise(text));
+    if (features.length > 0) actExamples.push({ features, label, weight });
+  };
+  for (const act of ACTS) for (const text of every(content.acts[act])) add(text, act);
+  const ruleAct: Record<string, Act> = {
+    answer: 'ask',
+    handoff: 'request',
+    smalltalk: 'chat',
+    fallback: 'out-of-scope',
+  };
+  for (const rule of content.intents)
+    for (const text of every(rule.examples)) add(text, ruleAct[rule.action] as Act, 0.7);
+  for (const desk of content.desks.desks) for (const text of every(desk.examples)) add(text, 'request', 0.7);
+  const questions = content.knowledge.flatMap((e) => every(e.questions));
+  const stride = Math.max(1, Math.ceil(questions.length / MAX_ASK_EXAMPLES));
+  for (let i = 0; i < questions.length; i += stride) add(questions[i] as string, 'ask', 0.5);
+  const acts = trainLinear(ACTS, actExamples);
+
+  const desks = content.desks.desks;
+  const deskModel = trainDeskModel(desks, content);
+  const deskNames: PhraseMatcher<DeskId> = buildPhraseMatcher(
+    desks.flatMap((d) => [...every(d.aliases), ...every(d.name)].map((phrase) => ({ phrase, label: d.id }))),
+  );
+  const programmeNames: PhraseMatcher<SchemeId> = buildPhraseMatcher(
+    content.programmes.flatMap((p) => every(p.aliases).map((phrase) => ({ phrase, label: p.id }))),
+  );
+  const kinds = content.questionCues.kinds;
+  const followUps = content.questionCues.followUps;
+
+  const kindOf = (text: string): QuestionKind | null =>
+    kinds.find((k) => k.patterns.some((p) => p.test(text)))?.kind ?? null;
+
+  function focusOf(norm: string): string {
+    if (norm.length < LONG_MESSAGE) return norm;
+    const sentences = (norm.match(SENTENCE) ?? []).map((s) => s.trim()).filter((s) => s.length > 1);
+    if (sentences.length < 2) return norm;
+    const scored = sentences.map((s, i) => {
+      const p = acts.predict(textFeatures(s));
+      const want = p.filter((x) => x.label === 'ask' || x.label === 'request').reduce((a, x) => a + x.p, 0);
+      const asks = /[?？]/.test(s) || kindOf(s) !== null ? 0.4 : 0;
+      const late = i === sentences.length - 1 ? 0.15 : 0;
+      return { s, score: want + asks + late };
+    });
+    const best = Math.max(...scored.map((x) => x.score));
+    return scored
+      .filter((x) => x.score >= best * 0.9)
+      .map((x) => x.s)
+      .join(' ');
+  }
+
+  return {
+    read(text) {
+      const norm = normalise(text);
+      const lang = detectLanguage(norm);
+      const tokens = tokenize(norm);
+      const focus = focusOf(norm);
+      const focusTokens = focus === norm ? tokens : tokenize(focus);
+      const features = textFeatures(focus);
+      // Each distinct name counts once, shared between the labels it names ("JETRO" names two desks),
+      // and a name inside a longer one found for the same label ("jetro" in "jetro chongqing") not at all.
+      const named = <L extends string>(hits: Array<{ label: L; phrase: string }>): Candidate[] => {
+        const labelsOf = new Map<string, Set<L>>();
+        for (const h of hits) labelsOf.set(h.phrase, (labelsOf.get(h.phrase) ?? new Set()).add(h.label));
+        const out = new Map<L, Candidate>();
+        const seen = new Set<string>();
+        for (const h of hits) {
+          const key = `${h.label}\0${h.phrase}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          if (hits.some((o) => o.label === h.label && o.phrase !== h.phrase && o.phrase.includes(h.phrase)))
+            continue;
+          const share = 1 / (labelsOf.get(h.phrase)?.size ?? 1);
+          const c = out.get(h.label);
+          if (c) c.score = Math.round((c.score + share) * 1000) / 1000;
+          else
+            out.set(h.label, {
+              id: h.label,
+              score: Math.round(share * 1000) / 1000,
+              by: `name "${h.phrase}"`,
+            });
+        }
+        return [...out.values()].sort((a, b) => b.score - a.score);
+      };
+      return {
+        norm,
+        lang,
+        tokens,
+        focus,
+        focusTokens,
+        kind: kindOf(focus),
+        followUpCue: followUps.some((p) => p.test(focus)),
+        acts: acts.predict(features),
+        programmes: named(programmeNames.find(norm)),
+        deskNames: named(deskNames.find(norm)),
+        deskModel: deskModel.predict(features),
+      };
+    },
+    actEvidence(reading, act) {
+      return acts.evidence(textFeatures(reading.focus), act);
+    },
+  };
+}
+
+/** Desk router: each desk's example requests, descriptions, aliases and what it takes, in every language. */
+function trainDeskModel(desks: Desk[], content: Content): LinearModel<DeskId> {
+  const examples: Array<{ features: string[]; label: DeskId; weight?: number }> = [];
+  const add = (text: string, label: DeskId, weight = 1) => {
+    const features = textFeatures(normalise(text));
+    if (features.length > 0) examples.push({ features, label, weight });
+  };
+  for (const d of desks) {
+    for (const t of every(d.examples)) add(t, d.id);
+    for (const t of every(d.descriptions)) add(t, d.id, 0.8);
+    for (const t of [...every(d.aliases), ...every(d.name)]) add(t, d.id, 0.5);
+    for (const t of every(d.takes)) add(t, d.id, 0.8);
+  }
+  const known = new Set(desks.map((d) => d.id));
+  for (const e of content.knowledge.slice(0, 2000))
+    if (known.has(e.desk)) for (const t of every(e.title)) add(t, e.desk, 0.3);
+  return trainLinear(
+    desks.map((d) => d.id),
+    examples,
+  );
+}
