@@ -44,7 +44,10 @@ const ES_MONTHS = [
 
 /** NFKC (full-width digits and brackets to ASCII), no-break spaces to spaces, runs of space collapsed. */
 function norm(text: string): string {
-  return text.normalize('NFKC').replace(/[\u00A0\u202F]/g, ' ').replace(/[ \t]+/g, ' ');
+  return text
+    .normalize('NFKC')
+    .replace(/[\u00A0\u202F]/g, ' ')
+    .replace(/[ \t]+/g, ' ');
 }
 
 const ymd = (y: string, m: number, d: string) =>
@@ -122,12 +125,15 @@ function wordsOf(text: string): string[] {
   return (text.match(/[\p{L}'’-]+/gu) ?? []).map((w) => w.toLowerCase().replace(/['’]s$/, ''));
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `item` appears in the corpus, not as part of a longer number or word. */
 function inCorpus(item: string, s: Support): boolean {
   const edge = /^\d/.test(item) ? '[\\d]' : '[\\p{L}\\p{N}]';
-  const re = new RegExp(`(?<!${edge}|\\d[.,])${escape(item).replace(/ /g, '\\s+')}(?!${edge}|[.,]\\d)`, 'u');
+  const re = new RegExp(
+    `(?<!${edge}|\\d[.,])${escapeRe(item).replace(/ /g, '\\s+')}(?!${edge}|[.,]\\d)`,
+    'u',
+  );
   return re.test(s.corpus);
 }
 
@@ -178,6 +184,13 @@ describe('knowledge is faithful to the announcement', () => {
       'number: 75',
       'name: Hiroshi Watanbe',
     ]);
+  });
+
+  it('finds dates, figures and names to check in the real entries', () => {
+    const bodies = content.knowledge.flatMap((e) => Object.values(e.body).filter((b): b is string => !!b));
+    expect(bodies.flatMap(datesIn).length).toBeGreaterThan(20);
+    expect(bodies.flatMap(numbersIn).length).toBeGreaterThan(50);
+    expect(bodies.flatMap(nameRunsIn)).toContain('Hiroshi Watanabe');
   });
 
   it.each(content.knowledge.map((e) => [e.id, e] as const))('%s', (id, entry) => {
