@@ -81,7 +81,7 @@ describe.runIf(available || process.env.CI)('the local page in headless Chromium
 
   it('answers a Japanese question in Japanese', async () => {
     await ask('日中温泉シンポジウムはいつ開催されましたか？');
-    await expect.poll(() => lastBot().innerText()).toContain('2013年10月31日');
+    await expect.poll(() => lastBot().innerText()).toContain('10月31日');
     expect(await lastBot().locator('.sources').innerText()).toContain('出典');
     await page.screenshot({ path: join(artifacts, '2-japanese-answer.png') });
   });

@@ -49,7 +49,9 @@ function showReply({ turn, reply, deskName }) {
           'div',
           {},
           `${ja ? '出典' : 'Source'}: ${s.publisher}, `,
-          el('a', { href: s.url, rel: 'noopener noreferrer', target: '_blank', text: s.title }),
+          s.url
+            ? el('a', { href: s.url, rel: 'noopener noreferrer', target: '_blank', text: s.title })
+            : el('span', { text: s.title }),
           ` (${s.date})`,
         ),
       );
