@@ -2,7 +2,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { CONTENT_FOLDERS, loadContent } from '../src/content/load.js';
+import { CONTENT_FOLDERS, ContentError, formatProblem, loadContent } from '../src/content/load.js';
 import type { Content } from '../src/content/types.js';
 
 export const repoRoot = join(import.meta.dirname, '..');
@@ -14,12 +14,23 @@ export function realContent(): Promise<Content> {
   return cached;
 }
 
-/** A temporary directory holding a copy of the real intents/ and knowledge/, for tests that change them. */
+/** A temporary directory holding a copy of the real content tree (every content folder), for tests that change it. */
 export async function copyContent(prefix = 'madoguchi-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   for (const sub of CONTENT_FOLDERS)
     await cp(join(repoRoot, sub), join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
   return dir;
+}
+
+/** The problems an admin sees when the content in `dir` is loaded, as `file:line: field: problem`; [] when it loads. */
+export async function contentProblems(dir: string): Promise<string[]> {
+  try {
+    await loadContent(dir);
+  } catch (error) {
+    if (error instanceof ContentError) return error.problems.map(formatProblem);
+    throw error;
+  }
+  return [];
 }
 
 /** Makes temporary directories for one test file; they are removed after its last test. */

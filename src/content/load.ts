@@ -27,7 +27,7 @@ import type {
   Programme,
   QuestionCues,
 } from './types.js';
-import { issuesToProblems, parseYaml, type YamlSource } from './yaml-source.js';
+import { parseValidated, type YamlSource } from './yaml-source.js';
 
 export type { ContentProblem } from './errors.js';
 export { ContentError, formatProblem } from './errors.js';
@@ -174,14 +174,10 @@ function parseKnowledge(raw: RawFile, problems: ContentProblem[]): LocatedEntry 
     problems.push({ file, line: 1, field: '', message: 'front matter is not closed (no second "---" line)' });
     return undefined;
   }
-  const source = parseYaml(lines.slice(1, end).join('\n'), file, 2, problems);
-  if (!source) return undefined;
-  const parsed = KnowledgeFrontMatter.safeParse(source.value ?? {});
-  if (!parsed.success) {
-    issuesToProblems(parsed.error.issues, source, file, problems);
-    return undefined;
-  }
-  const fm = parsed.data;
+  const validated = parseValidated(lines.slice(1, end).join('\n'), file, 2, KnowledgeFrontMatter, problems);
+  if (!validated) return undefined;
+  const { source } = validated;
+  const fm = validated.data;
   const expectedId = file.replace(/^knowledge\//, '').replace(/\.md$/, '');
   let ok = true;
   const fail = (field: string, message: string, line = source.lineOf([field])) => {
@@ -247,14 +243,10 @@ async function parseProgramme(
   raw: RawFile,
   problems: ContentProblem[],
 ): Promise<{ programme: Programme; lineOf: YamlSource['lineOf'] } | undefined> {
-  const source = parseYaml(raw.text, raw.file, 1, problems);
-  if (!source) return undefined;
-  const parsed = ProgrammeFile.safeParse(source.value ?? {});
-  if (!parsed.success) {
-    issuesToProblems(parsed.error.issues, source, raw.file, problems);
-    return undefined;
-  }
-  const p = parsed.data;
+  const validated = parseValidated(raw.text, raw.file, 1, ProgrammeFile, problems);
+  if (!validated) return undefined;
+  const { source } = validated;
+  const p = validated.data;
   const folder = raw.file.replace(/^knowledge\//, '').replace(/\/programme\.ya?ml$/, '');
   if (p.id !== folder) {
     problems.push({
@@ -325,29 +317,25 @@ function parseDesks(
   raw: RawFile,
   problems: ContentProblem[],
 ): { directory: DeskDirectory; lineOf: YamlSource['lineOf'] } | undefined {
-  const source = parseYaml(raw.text, raw.file, 1, problems);
-  if (!source) return undefined;
-  const parsed = DesksFile.safeParse(source.value ?? {});
-  if (!parsed.success) {
-    issuesToProblems(parsed.error.issues, source, raw.file, problems);
-    return undefined;
-  }
+  const validated = parseValidated(raw.text, raw.file, 1, DesksFile, problems);
+  if (!validated) return undefined;
+  const { source } = validated;
   const seen = new Set<DeskId>();
   let ok = true;
   const fail = (path: (string | number)[], message: string) => {
     problems.push({ file: raw.file, line: source.lineOf(path), field: path.join('.'), message });
     ok = false;
   };
-  parsed.data.desks.forEach((d, i) => {
+  validated.data.desks.forEach((d, i) => {
     if (seen.has(d.id)) fail(['desks', i, 'id'], `duplicate desk "${d.id}"`);
     if (d.staff.length === 0)
       fail(['desks', i, 'staff'], `desk "${d.id}" has no staff: nobody could claim its tickets`);
     seen.add(d.id);
   });
-  if (!seen.has(parsed.data.triage))
-    fail(['triage'], `no desk "${parsed.data.triage}" (the triage desk must be one of the desks)`);
+  if (!seen.has(validated.data.triage))
+    fail(['triage'], `no desk "${validated.data.triage}" (the triage desk must be one of the desks)`);
   if (!ok) return undefined;
-  const desks: Desk[] = parsed.data.desks.map((d) => ({
+  const desks: Desk[] = validated.data.desks.map((d) => ({
     id: d.id,
     name: d.name as Localized,
     takes: d.takes as Localized,
@@ -364,20 +352,16 @@ function parseDesks(
     staff: d.staff,
   }));
   return {
-    directory: { desks, admins: parsed.data.admins, triage: parsed.data.triage },
+    directory: { desks, admins: validated.data.admins, triage: validated.data.triage },
     lineOf: source.lineOf,
   };
 }
 
 function parseIntents(raw: RawFile, problems: ContentProblem[]): LocatedIntent[] {
-  const source = parseYaml(raw.text, raw.file, 1, problems);
-  if (!source) return [];
-  const parsed = IntentsFile.safeParse(source.value ?? {});
-  if (!parsed.success) {
-    issuesToProblems(parsed.error.issues, source, raw.file, problems);
-    return [];
-  }
-  return parsed.data.intents.map((r, i) => ({
+  const validated = parseValidated(raw.text, raw.file, 1, IntentsFile, problems);
+  if (!validated) return [];
+  const { source } = validated;
+  return validated.data.intents.map((r, i) => ({
     rule: {
       id: r.id,
       action: r.action,
@@ -409,31 +393,21 @@ function parseActs(files: RawFile[], problems: ContentProblem[]): ActExamples | 
       field: 'acts',
       message: `acts are already defined in ${raw.file}`,
     });
-  const source = parseYaml(raw.text, raw.file, 1, problems);
-  if (!source) return undefined;
-  const parsed = ActsFile.safeParse(source.value ?? {});
-  if (!parsed.success) {
-    issuesToProblems(parsed.error.issues, source, raw.file, problems);
-    return undefined;
-  }
-  return parsed.data.acts as ActExamples;
+  const validated = parseValidated(raw.text, raw.file, 1, ActsFile, problems);
+  if (!validated) return undefined;
+  return validated.data.acts as ActExamples;
 }
 
 function parseQuestionKinds(raw: RawFile, problems: ContentProblem[]): QuestionCues {
-  const source = parseYaml(raw.text, raw.file, 1, problems);
-  if (!source) return { kinds: [], followUps: [] };
-  const parsed = QuestionKindsFile.safeParse(source.value ?? {});
-  if (!parsed.success) {
-    issuesToProblems(parsed.error.issues, source, raw.file, problems);
-    return { kinds: [], followUps: [] };
-  }
+  const validated = parseValidated(raw.text, raw.file, 1, QuestionKindsFile, problems);
+  if (!validated) return { kinds: [], followUps: [] };
   const compile = (m: Record<string, string[]>) =>
     Object.values(m)
       .flat()
       .map((p) => new RegExp(p, 'iu'));
   return {
-    kinds: parsed.data.kinds.map((k) => ({ kind: k.kind, patterns: compile(k.patterns) })),
-    followUps: compile(parsed.data.follow_ups),
+    kinds: validated.data.kinds.map((k) => ({ kind: k.kind, patterns: compile(k.patterns) })),
+    followUps: compile(validated.data.follow_ups),
   };
 }
 
@@ -442,8 +416,6 @@ function parseMessages(files: RawFile[], problems: ContentProblem[]): Record<str
   const out: Record<string, Messages> = {};
   for (const raw of files) {
     const lang = raw.file.replace(/^messages\//, '').replace(/\.yml$/, '');
-    const source = parseYaml(raw.text, raw.file, 1, problems);
-    if (!source) continue;
     if (!LANG_CODE.test(lang)) {
       problems.push({
         file: raw.file,
@@ -453,12 +425,9 @@ function parseMessages(files: RawFile[], problems: ContentProblem[]): Record<str
       });
       continue;
     }
-    const parsed = MessagesFile.safeParse(source.value ?? {});
-    if (!parsed.success) {
-      issuesToProblems(parsed.error.issues, source, raw.file, problems);
-      continue;
-    }
-    out[lang] = parsed.data;
+    const validated = parseValidated(raw.text, raw.file, 1, MessagesFile, problems);
+    if (!validated) continue;
+    out[lang] = validated.data;
   }
   const en = out.en;
   if (!en) {

@@ -95,3 +95,24 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   }
   return v;
 }
+
+/**
+ * Parses YAML and validates it with `schema`; syntax errors and schema issues become located problems.
+ * Undefined when either failed.
+ */
+export function parseValidated<S extends z.ZodType>(
+  text: string,
+  file: string,
+  firstLine: number,
+  schema: S,
+  problems: ContentProblem[],
+): { data: z.infer<S>; source: YamlSource } | undefined {
+  const source = parseYaml(text, file, firstLine, problems);
+  if (!source) return undefined;
+  const parsed = schema.safeParse(source.value ?? {});
+  if (!parsed.success) {
+    issuesToProblems(parsed.error.issues, source, file, problems);
+    return undefined;
+  }
+  return { data: parsed.data, source };
+}

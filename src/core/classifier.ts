@@ -1,6 +1,7 @@
 import BayesClassifier from 'natural/lib/natural/classifiers/bayes_classifier.js';
 import type { IntentRule, KnowledgeEntry } from '../content/types.js';
 import { normalise } from './normalize.js';
+import { buildPhraseMatcher } from './phrases.js';
 import { type Token, tokenize } from './tokenize.js';
 
 export interface RuleMatch {
@@ -30,20 +31,8 @@ export interface IntentClassifier {
 
 interface CompiledRule {
   rule: IntentRule;
-  /** CJK keywords, matched as substrings. */
-  cjk: string[];
   patterns: RegExp[];
 }
-
-/** A Latin-script keyword as its words: it matches that run of whole words in the text. */
-interface LatinKeyword {
-  rule: number;
-  words: string[];
-}
-
-const CJK = /[\u3040-\u30FF\u3400-\u9FFF]/;
-const WORD = /[a-z0-9\u00C0-\u024F]+/g;
-const wordsOf = (text: string): string[] => text.match(WORD) ?? [];
 
 function keywordsOf(rule: IntentRule): string[] {
   return [
@@ -57,41 +46,19 @@ function keywordsOf(rule: IntentRule): string[] {
 }
 
 /**
- * Latin keywords of every rule, indexed by their first word: a question is split into words once and
- * each word looks up the keywords that start with it, instead of every rule scanning the text.
- */
-function indexLatinKeywords(intents: IntentRule[]): Map<string, LatinKeyword[]> {
-  const index = new Map<string, LatinKeyword[]>();
-  intents.forEach((rule, i) => {
-    for (const keyword of keywordsOf(rule)) {
-      if (CJK.test(keyword)) continue;
-      const words = wordsOf(keyword);
-      const first = words[0];
-      if (first === undefined) continue;
-      const list = index.get(first) ?? [];
-      list.push({ rule: i, words });
-      index.set(first, list);
-    }
-  });
-  return index;
-}
-
-function compile(rule: IntentRule): CompiledRule {
-  return {
-    rule,
-    cjk: keywordsOf(rule).filter((k) => CJK.test(k)),
-    patterns: rule.patterns.map((p) => new RegExp(p, 'iu')),
-  };
-}
-
-/**
  * Builds the classifier. Training data: each rule's examples, plus each knowledge entry's alternate
  * questions labelled with the answer intent of its programme (so the classifier knows every phrasing
  * the knowledge base knows).
  */
 export function buildClassifier(intents: IntentRule[], knowledge: KnowledgeEntry[]): IntentClassifier {
-  const compiled = intents.map(compile);
-  const latinKeywords = indexLatinKeywords(intents);
+  const compiled: CompiledRule[] = intents.map((rule) => ({
+    rule,
+    patterns: rule.patterns.map((p) => new RegExp(p, 'iu')),
+  }));
+  // Every rule's keywords in one matcher: the text is split into words once, whatever the number of rules.
+  const keywords = buildPhraseMatcher(
+    intents.flatMap((rule, i) => keywordsOf(rule).map((phrase) => ({ phrase, label: i }))),
+  );
   const byId = new Map(intents.map((r) => [r.id, r]));
   const answerIntentOf = new Map<string, string>();
   for (const r of intents)
@@ -129,25 +96,17 @@ export function buildClassifier(intents: IntentRule[], knowledge: KnowledgeEntry
   return {
     rule: (id) => byId.get(id),
     rules(text) {
-      // Distinct Latin keywords found, per rule.
-      const found = new Map<number, Set<LatinKeyword>>();
-      const words = wordsOf(text);
-      for (let i = 0; i < words.length; i++) {
-        for (const k of latinKeywords.get(words[i] as string) ?? []) {
-          if (!k.words.every((w, j) => words[i + j] === w)) continue;
-          const set = found.get(k.rule) ?? new Set();
-          set.add(k);
-          found.set(k.rule, set);
-        }
-      }
+      // Distinct keywords found, per rule.
+      const found = new Map<number, Set<string>>();
+      for (const hit of keywords.find(text))
+        found.set(hit.label, (found.get(hit.label) ?? new Set()).add(hit.phrase));
       const out: RuleMatch[] = [];
       for (const [i, c] of compiled.entries()) {
-        let keywords = found.get(i)?.size ?? 0;
-        for (const k of c.cjk) if (text.includes(k)) keywords++;
+        const keywordCount = found.get(i)?.size ?? 0;
         let patterns = 0;
         for (const p of c.patterns) if (p.test(text)) patterns++;
-        if (keywords + patterns > 0)
-          out.push({ rule: c.rule, keywords, patterns, score: keywords + 2 * patterns });
+        if (keywordCount + patterns > 0)
+          out.push({ rule: c.rule, keywords: keywordCount, patterns, score: keywordCount + 2 * patterns });
       }
       return out.sort((a, b) => b.score - a.score || b.rule.priority - a.rule.priority);
     },

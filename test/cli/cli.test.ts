@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { CONTENT_FOLDERS } from '../../src/content/load.js';
-import { repoRoot } from '../helpers.js';
+import { copyContent, repoRoot } from '../helpers.js';
 
 /** Runs the CLI in-process with fake streams. */
 async function run(args: string[], stdin = '', env: Record<string, string> = {}) {
@@ -94,10 +92,8 @@ describe('ask, kb check, kb stats (in-process)', () => {
     );
   });
   it('kb check fails with file:line: field: problem for a broken file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'madoguchi-cli-'));
+    const dir = await copyContent('madoguchi-cli-');
     tmp.push(dir);
-    for (const sub of CONTENT_FOLDERS)
-      await cp(join(repoRoot, sub), join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
     const file = join(dir, 'knowledge/jetro-chongqing/summit.md');
     await writeFile(
       file,

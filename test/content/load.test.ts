@@ -1,9 +1,8 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONTENT_FOLDERS, ContentError, formatProblem, loadContent } from '../../src/content/load.js';
-import { repoRoot } from '../helpers.js';
+import { loadContent } from '../../src/content/load.js';
+import { contentProblems, copyContent, repoRoot } from '../helpers.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -12,19 +11,11 @@ afterEach(async () => {
 
 /** A copy of the real content tree with one file changed by `edit`; returns the problems an admin sees. */
 async function problemsAfter(file: string, edit: (text: string) => string): Promise<string[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'madoguchi-content-'));
+  const dir = await copyContent('madoguchi-content-');
   dirs.push(dir);
-  for (const sub of CONTENT_FOLDERS)
-    await cp(join(repoRoot, sub), join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
   const path = join(dir, file);
   await writeFile(path, edit(await readFile(path, 'utf8').catch(() => '')));
-  try {
-    await loadContent(dir);
-  } catch (error) {
-    if (error instanceof ContentError) return error.problems.map(formatProblem);
-    throw error;
-  }
-  return [];
+  return contentProblems(dir);
 }
 
 const SIGNING = 'knowledge/jbic-aguascalientes/signing.md';
@@ -141,14 +132,10 @@ describe('loadContent: what an admin sees for a bad file', () => {
     ]);
   });
   it('a programme without an overview entry', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'madoguchi-content-'));
+    const dir = await copyContent('madoguchi-content-');
     dirs.push(dir);
-    for (const sub of CONTENT_FOLDERS)
-      await cp(join(repoRoot, sub), join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
     await rm(join(dir, 'knowledge/jetro-chongqing/overview.md'));
-    const error = await loadContent(dir).catch((e: unknown) => e);
-    const problems = (error as ContentError).problems.map(formatProblem);
-    expect(problems).toContain(
+    expect(await contentProblems(dir)).toContain(
       'knowledge/jetro-chongqing/programme.yml:1: programme "jetro-chongqing" has no overview entry (knowledge/jetro-chongqing/overview.md)',
     );
   });
@@ -163,14 +150,10 @@ describe('loadContent: what an admin sees for a bad file', () => {
     ]);
   });
   it('collects every problem, across files, not just the first', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'madoguchi-content-'));
+    const dir = await copyContent('madoguchi-content-');
     dirs.push(dir);
-    for (const sub of CONTENT_FOLDERS)
-      await cp(join(repoRoot, sub), join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
     await writeFile(join(dir, 'intents/extra.yml'), 'intents:\n  - id: Bad Id\n    action: answr\n');
-    const error = await loadContent(dir).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ContentError);
-    expect((error as ContentError).problems.map(formatProblem)).toEqual([
+    expect(await contentProblems(dir)).toEqual([
       'intents/extra.yml:2: intents.0.id: expected lowercase letters, digits, ".", "_" or "-", got "Bad Id"',
       'intents/extra.yml:3: intents.0.action: expected answer, handoff, smalltalk or fallback, got "answr"',
     ]);

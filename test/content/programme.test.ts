@@ -1,9 +1,9 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ContentError, formatProblem, loadContent } from '../../src/content/load.js';
+import { loadContent } from '../../src/content/load.js';
 import { createEngine } from '../../src/core/engine.js';
-import { copyContent } from '../helpers.js';
+import { contentProblems, copyContent } from '../helpers.js';
 
 /**
  * Adding a programme is a content change only: a folder under knowledge/ with a programme.yml, the
@@ -143,16 +143,6 @@ afterAll(async () => {
   await Promise.all(dirsMade.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-async function problemsOf(dir: string): Promise<string[]> {
-  try {
-    await loadContent(dir);
-  } catch (error) {
-    if (error instanceof ContentError) return error.problems.map(formatProblem);
-    throw error;
-  }
-  return [];
-}
-
 /** 1-based line of the first line of `text` starting with `prefix`. */
 const lineOf = (text: string, prefix: string) => text.split('\n').findIndex((l) => l.startsWith(prefix)) + 1;
 
@@ -186,14 +176,14 @@ describe('Adding a programme', () => {
   it('names the file and line of an entry whose desk is unknown', async () => {
     const broken = FUND_MD.replace('desk: test-desk', 'desk: test-dsk');
     const dir = await withFixture((d) => writeFile(join(d, 'knowledge/test-programme/fund.md'), broken));
-    expect(await problemsOf(dir)).toEqual([
+    expect(await contentProblems(dir)).toEqual([
       `knowledge/test-programme/fund.md:${lineOf(broken, 'desk:')}: desk: no desk "test-dsk" (did you mean "test-desk"?)`,
     ]);
   });
 
   it('refuses a programme without an overview entry', async () => {
     const dir = await withFixture((d) => rm(join(d, 'knowledge/test-programme/overview.md')));
-    expect(await problemsOf(dir)).toEqual([
+    expect(await contentProblems(dir)).toEqual([
       'knowledge/test-programme/programme.yml:1: programme "test-programme" has no overview entry (knowledge/test-programme/overview.md)',
     ]);
   });

@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { CONTENT_FOLDERS } from '../../src/content/load.js';
 import { type RunningServer, startServer } from '../../src/server/app.js';
-import { repoRoot } from '../helpers.js';
+import { copyContent, repoRoot } from '../helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -28,10 +26,8 @@ describe.runIf(available || process.env.CI)('the local page in headless Chromium
 
   beforeAll(async () => {
     if (!available) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package`);
-    dir = await mkdtemp(join(tmpdir(), 'madoguchi-page-'));
+    dir = await copyContent('madoguchi-page-');
     await mkdir(artifacts, { recursive: true });
-    for (const sub of CONTENT_FOLDERS)
-      await cp(join(repoRoot, sub), join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
     const config = loadConfig({
       PORT: '0',
       MADOGUCHI_CONTENT_DIR: dir,
