@@ -23,6 +23,7 @@ import {
   type Explanation,
   type Inquiry,
   type Lang,
+  type QuestionKind,
   type Reply,
   type SchemeId,
   type SmalltalkKindLike,
@@ -46,10 +47,13 @@ export const THRESHOLDS = {
   /** A question of a kind (who, when…) with no programme: runners-up this close are as likely. */
   clarifyKindRatio: 0.75,
   /** A desk needs this routing score, else the request goes to triage. */
-  minDeskScore: 1.2,
+  minDeskScore: 0.9,
   /** A short message within this many terms can be an elliptical follow-up. */
   followUpTerms: 5,
 } as const;
+
+/** Kinds of question only an entry that declares the kind can answer. */
+const PRECISE_KINDS = new Set<QuestionKind>(['how-much']);
 
 /** Builds every index and model once; `respond` then only reads them. */
 export function createEngine(deps: {
@@ -185,8 +189,17 @@ export function createEngine(deps: {
       score: round(h.score),
       coverage: round(h.coverage),
     }));
+    // A question of a precise kind (how much, when…) is not answered by an entry that declares it answers
+    // other kinds: "what is the interest rate?" must not get the entry about JBIC's role.
+    const wrongKind =
+      kind !== null &&
+      PRECISE_KINDS.has(kind) &&
+      h1 !== undefined &&
+      h1.entry.answers.length > 0 &&
+      !h1.entry.answers.includes(kind);
     const strong =
       h1 !== undefined &&
+      !wrongKind &&
       h1.score >= THRESHOLDS.minScore &&
       h1.coverage >= THRESHOLDS.minCoverage &&
       h1.explained >= THRESHOLDS.minExplained;
@@ -202,10 +215,15 @@ export function createEngine(deps: {
     if (person) push('request', person.patterns > 0 ? 0.6 : 0.3, `rule ${person.rule.id}`);
     const deskPattern = deskRules.find((m) => m.patterns > 0);
     if (deskPattern) push('request', 0.5, `rule ${deskPattern.rule.id}`);
-    if (small && (small.patterns > 0 || terms <= 4)) push('chat', 0.6, `rule ${small.rule.id}`);
-    if (outOfScope) push('out-of-scope', 0.5, `rule ${outOfScope.rule.id}`);
+    // A greeting before a real question ("こんにちは。ジャパンデスクとは？") is the question.
+    const greetingThenQuestion = strong && kind !== null && small?.rule.smalltalk === 'greeting';
+    if (small && (small.patterns > 0 || terms <= 4) && !greetingThenQuestion)
+      push('chat', 0.6, `rule ${small.rule.id}`);
+    if (outOfScope) push('out-of-scope', outOfScope.patterns > 0 ? 1 : 0.5, `rule ${outOfScope.rule.id}`);
     if (search.exact) push('ask', 1, 'an alternate question of an entry');
-    else if (strong) push('ask', 0.15, 'knowledge match');
+    else if (strong) push('ask', 0.05, 'knowledge match');
+    if (strong && kind && h1?.entry.answers.includes(kind))
+      push('ask', 0.3, `a ${kind} question the entry answers`);
     if (elliptical) push('ask', 0.5, 'follow-up of the last question');
     const act = (Object.keys(score) as Act[]).reduce((a, b) => (score[b] > score[a] ? b : a));
     why.act = {

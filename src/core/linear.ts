@@ -44,6 +44,11 @@ export function trainLinear<L extends string>(
     });
     docs.push({ x, y, w: e.weight ?? 1 });
   }
+  // Every label weighs the same in all: a label with many more examples would otherwise win every doubt.
+  const totals = new Float64Array(k);
+  for (const d of docs) totals[d.y] = (totals[d.y] as number) + d.w;
+  const mean = docs.reduce((a, d) => a + d.w, 0) / Math.max(1, [...totals].filter((t) => t > 0).length);
+  for (const d of docs) d.w *= mean / (totals[d.y] as number);
   const weights = new Float64Array(featureIndex.size * k);
   const bias = new Float64Array(k);
   const scores = new Float64Array(k);

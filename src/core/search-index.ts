@@ -10,6 +10,9 @@ const FIELDS = Object.keys(FIELD_WEIGHTS) as Field[];
 const K1 = 1.2;
 /** How much an unknown query word weighs, as a share of the rarest known term's IDF. */
 const UNKNOWN_WEIGHT = 0.6;
+/** Share of an unknown word's weight an unknown two-character Han token carries. */
+const UNKNOWN_HAN_PAIR = 0.25;
+const HAN_PAIR = /^[\u3400-\u9FFF々]{2}$/;
 /** An overview entry answers general questions about its programme: it wins near-ties. */
 const OVERVIEW_PRIOR = 1.15;
 const B = 0.6;
@@ -182,7 +185,9 @@ export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
         }
       }
       const knownWeight = known.reduce((sum, t) => sum + (idfOf.get(t) ?? 0), 0);
-      const questionWeight = Math.max(1e-9, knownWeight + unknown.length * UNKNOWN_WEIGHT * maxIdf);
+      // An unknown Han bigram is mostly one that straddles two words (在备, 录上): it weighs little.
+      const unknownWeight = unknown.reduce((sum, t) => sum + (HAN_PAIR.test(t) ? UNKNOWN_HAN_PAIR : 1), 0);
+      const questionWeight = Math.max(1e-9, knownWeight + unknownWeight * UNKNOWN_WEIGHT * maxIdf);
       // Final scores, then a top-k selection: only the best few become Hit objects.
       const limit = options.limit ?? 5;
       const boost = options.boost ?? 1.5;

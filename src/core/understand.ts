@@ -142,7 +142,8 @@ export function buildReader(content: Content): Reader {
         acts: acts.predict(features),
         programmes: named(programmeNames.find(norm)),
         deskNames: named(deskNames.find(norm)),
-        deskModel: deskModel.predict(features),
+        // The desk is read from the whole message: the background says who is asking and for what.
+        deskModel: deskModel.predict(focus === norm ? features : textFeatures(norm)),
       };
     },
     actEvidence(reading, act) {

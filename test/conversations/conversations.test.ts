@@ -10,8 +10,6 @@ const cases = loadConversationCases(import.meta.dirname);
 const KNOWN: Record<string, string> = {
   'chongqing.yml — JETRO full name (en)':
     "JETRO's full name is only in the METI announcement, and the question does not say which programme: the SBIC entry's full-name question wins",
-  'hostile.yml — sql injection':
-    'the act model reads a bare SQL fragment as a request, and the request goes to triage',
   'meti.yml — foreign company resources (en)':
     'the "how to participate" entry outscores the purpose entry, which holds the phrase "overseas networks"',
   'meti.yml — first step (en)':
