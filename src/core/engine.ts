@@ -183,7 +183,20 @@ export function createEngine(deps: {
       kind,
       ...(boostScheme ? { boostScheme, boost: scheme ? 1.6 : 2.5 } : {}),
     });
-    const [h1, h2] = search.hits;
+    // "Same question for the Mexico one": the entry on the same topic in the programme now named.
+    const lastTopic = elliptical && scheme && ctx?.entry ? entries.get(ctx.entry)?.topic : undefined;
+    const sameTopic = lastTopic ? entries.get(`${scheme}/${lastTopic}`) : undefined;
+    const [h1, h2] = sameTopic
+      ? [
+          {
+            entry: sameTopic,
+            score: Math.max(search.hits[0]?.score ?? 0, THRESHOLDS.minScore),
+            coverage: 1,
+            explained: 1,
+          },
+          ...search.hits.filter((h) => h.entry !== sameTopic),
+        ]
+      : search.hits;
     why.entries = search.hits.map((h) => ({
       id: h.entry.id,
       score: round(h.score),
@@ -224,7 +237,7 @@ export function createEngine(deps: {
     else if (strong) push('ask', 0.05, 'knowledge match');
     if (strong && kind && h1?.entry.answers.includes(kind))
       push('ask', 0.3, `a ${kind} question the entry answers`);
-    if (elliptical) push('ask', 0.5, 'follow-up of the last question');
+    if (elliptical) push('ask', 1, 'follow-up of the last question');
     const act = (Object.keys(score) as Act[]).reduce((a, b) => (score[b] > score[a] ? b : a));
     why.act = {
       id: act,
@@ -347,7 +360,11 @@ export function createEngine(deps: {
       const intent = schemeRule?.rule.scheme === h1.entry.scheme ? schemeRule.rule.id : null;
       return done(
         answer(h1, intent, confidenceOf(calibration, 'answer', evidence), lang),
-        search.exact ? 'ask: an alternate question of the entry' : 'ask: best knowledge match',
+        sameTopic
+          ? 'ask: the last question, on the same topic of the programme now named'
+          : search.exact
+            ? 'ask: an alternate question of the entry'
+            : 'ask: best knowledge match',
         evidence,
       );
     }
