@@ -49,9 +49,9 @@ export function fitCalibration(
     const names = [...new Set(rows.flatMap((r) => Object.keys(r.evidence)))].sort();
     const w = new Float64Array(names.length);
     let b = 0;
-    const rate = 0.1;
+    const rate = 0.3;
     const l2 = 0.01;
-    for (let iter = 0; iter < 3000; iter++) {
+    for (let iter = 0; iter < 4000; iter++) {
       const gw = new Float64Array(names.length);
       let gb = 0;
       for (const r of rows) {

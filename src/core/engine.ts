@@ -29,7 +29,7 @@ import {
   type SmalltalkKindLike,
   systemClock,
 } from './types.js';
-import { buildReader, type Reader, type Reading } from './understand.js';
+import { buildReader, type ModelCache, type Reader, type Reading } from './understand.js';
 
 /**
  * Thresholds of the decision. Scores are BM25F sums (see search-index.ts); coverage is the share of
@@ -61,13 +61,15 @@ export function createEngine(deps: {
   memory?: ConversationMemory;
   clock?: Clock;
   logger?: Logger;
+  /** Where the trained act model and desk router are kept between starts (none: trained every time). */
+  modelCache?: ModelCache;
 }): Engine {
   const { content } = deps;
   const clock = deps.clock ?? systemClock;
   const memory = deps.memory ?? createConversationMemory({ clock });
   const index: SearchIndex = buildSearchIndex(content.knowledge);
   const classifier: IntentClassifier = buildClassifier(content.intents, content.knowledge);
-  const reader: Reader = buildReader(content);
+  const reader: Reader = buildReader(content, deps.modelCache);
   const calibration = content.calibration ?? PRIOR_CALIBRATION;
   const entries = new Map(content.knowledge.map((e) => [e.id, e]));
   const triage = content.desks.triage;
@@ -356,6 +358,11 @@ export function createEngine(deps: {
         act: p.ask,
         exact: search.exact ? 1 : 0,
         followUp: elliptical || followUp !== null ? 1 : 0,
+        // How clearly the act model reads a question, and how much of the message is background.
+        actMargin: p.ask - Math.max(p.request, p.chat, p['out-of-scope']),
+        background: u.focus === u.norm ? 0 : 1,
+        named: scheme === null ? 0 : 1,
+        han: lang === 'zh' || lang === 'ja' ? 1 : 0,
       };
       const intent = schemeRule?.rule.scheme === h1.entry.scheme ? schemeRule.rule.id : null;
       return done(

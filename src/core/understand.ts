@@ -2,7 +2,7 @@ import type { Act, Content, Desk } from '../content/types.js';
 import { ACTS } from '../content/types.js';
 import { textFeatures } from './features.js';
 import { detectLanguage } from './language.js';
-import { type LinearModel, trainLinear } from './linear.js';
+import { decodeLinear, type LinearModel, trainLinear } from './linear.js';
 import { normalise } from './normalize.js';
 import { buildPhraseMatcher, type PhraseMatcher } from './phrases.js';
 import { type Token, tokenize } from './tokenize.js';
@@ -28,6 +28,32 @@ export interface Reading {
   deskModel: Array<{ label: DeskId; p: number }>;
 }
 
+/**
+ * Where trained models are kept between starts, keyed by content version: a restart on unchanged
+ * content reads them instead of training again. Reads of a missing or broken entry return undefined.
+ */
+export interface ModelCache {
+  read(key: string): Uint8Array | undefined;
+  write(key: string, bytes: Uint8Array): void;
+}
+
+/** Part of every cache key: bump it when features or training change, so old models are not read. */
+const MODEL_FORMAT = 'm1';
+
+/** A model from the cache, else trained (and written to the cache). */
+function cached<L extends string>(
+  cache: ModelCache | undefined,
+  key: string,
+  train: () => LinearModel<L>,
+): LinearModel<L> {
+  const hit = cache?.read(key);
+  const model = hit ? decodeLinear<L>(hit) : undefined;
+  if (model) return model;
+  const trained = train();
+  cache?.write(key, trained.encode());
+  return trained;
+}
+
 export interface Reader {
   read(text: string): Reading;
   actEvidence(reading: Reading, act: Act): string[];
@@ -45,29 +71,11 @@ function every(m: Partial<Record<string, string | string[]>>): string[] {
 }
 
 /** Trains the act classifier and desk router from content; cheap enough to run at every (re)load. */
-export function buildReader(content: Content): Reader {
-  const actExamples: Array<{ features: string[]; label: Act; weight?: number }> = [];
-  const add = (text: string, label: Act, weight = 1) => {
-    const features = textFeatures(normalise(text));
-    if (features.length > 0) actExamples.push({ features, label, weight });
-  };
-  for (const act of ACTS) for (const text of every(content.acts[act])) add(text, act);
-  const ruleAct: Record<string, Act> = {
-    answer: 'ask',
-    handoff: 'request',
-    smalltalk: 'chat',
-    fallback: 'out-of-scope',
-  };
-  for (const rule of content.intents)
-    for (const text of every(rule.examples)) add(text, ruleAct[rule.action] as Act, 0.7);
-  for (const desk of content.desks.desks) for (const text of every(desk.examples)) add(text, 'request', 0.7);
-  const questions = content.knowledge.flatMap((e) => every(e.questions));
-  const stride = Math.max(1, Math.ceil(questions.length / MAX_ASK_EXAMPLES));
-  for (let i = 0; i < questions.length; i += stride) add(questions[i] as string, 'ask', 0.5);
-  const acts = trainLinear(ACTS, actExamples);
-
+export function buildReader(content: Content, cache?: ModelCache): Reader {
+  const key = (name: string) => `${MODEL_FORMAT}-${content.version}-${name}`;
+  const acts = cached(cache, key('acts'), () => trainActModel(content));
   const desks = content.desks.desks;
-  const deskModel = trainDeskModel(desks, content);
+  const deskModel = cached(cache, key('desks'), () => trainDeskModel(desks, content));
   const deskNames: PhraseMatcher<DeskId> = buildPhraseMatcher(
     desks.flatMap((d) => [...every(d.aliases), ...every(d.name)].map((phrase) => ({ phrase, label: d.id }))),
   );
@@ -150,6 +158,29 @@ export function buildReader(content: Content): Reader {
       return acts.evidence(textFeatures(reading.focus), act);
     },
   };
+}
+
+/** Act model: the acts file, the intent rules' examples, the desks' requests and the entries' questions. */
+function trainActModel(content: Content): LinearModel<Act> {
+  const actExamples: Array<{ features: string[]; label: Act; weight?: number }> = [];
+  const add = (text: string, label: Act, weight = 1) => {
+    const features = textFeatures(normalise(text));
+    if (features.length > 0) actExamples.push({ features, label, weight });
+  };
+  for (const act of ACTS) for (const text of every(content.acts[act])) add(text, act);
+  const ruleAct: Record<string, Act> = {
+    answer: 'ask',
+    handoff: 'request',
+    smalltalk: 'chat',
+    fallback: 'out-of-scope',
+  };
+  for (const rule of content.intents)
+    for (const text of every(rule.examples)) add(text, ruleAct[rule.action] as Act, 0.7);
+  for (const desk of content.desks.desks) for (const text of every(desk.examples)) add(text, 'request', 0.7);
+  const questions = content.knowledge.flatMap((e) => every(e.questions));
+  const stride = Math.max(1, Math.ceil(questions.length / MAX_ASK_EXAMPLES));
+  for (let i = 0; i < questions.length; i += stride) add(questions[i] as string, 'ask', 0.5);
+  return trainLinear(ACTS, actExamples);
 }
 
 /** Desk router: each desk's example requests, descriptions, aliases and what it takes, in every language. */

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { createConversationMemory } from '../core/memory.js';
 import { type Clock, systemClock } from '../core/types.js';
 import { createFeedbackStore } from '../feedback/store.js';
+import { createFileModelCache } from '../storage/model-cache.js';
 import { createLogNotifier } from '../tickets/log-notifier.js';
 import { createLowdbTicketStore } from '../tickets/lowdb-store.js';
 import { createOutbox } from '../tickets/outbox.js';
@@ -92,7 +93,13 @@ export async function startServer(deps: {
   let content: ContentHolder;
   const store = createLowdbTicketStore({ dataDir: resolve(config.dataDir) });
   try {
-    content = await createContentHolder({ dir: contentDir, memory, clock, logger });
+    content = await createContentHolder({
+      dir: contentDir,
+      memory,
+      clock,
+      logger,
+      modelCache: createFileModelCache(join(resolve(config.dataDir), 'models'), logger),
+    });
     await store.open();
   } catch (error) {
     server.close();

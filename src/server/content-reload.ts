@@ -7,6 +7,7 @@ import { createEngine } from '../core/engine.js';
 import type { Engine, EngineRef } from '../core/engine-types.js';
 import type { ConversationMemory } from '../core/memory.js';
 import type { Clock } from '../core/types.js';
+import type { ModelCache } from '../core/understand.js';
 import type { ReloadOutcome } from './types.js';
 
 export interface ContentHolder extends EngineRef {
@@ -26,9 +27,16 @@ export async function createContentHolder(deps: {
   clock: Clock;
   logger: Logger;
   debounceMs?: number;
+  modelCache?: ModelCache;
 }): Promise<ContentHolder> {
   const build = (content: Content) =>
-    createEngine({ content, memory: deps.memory, clock: deps.clock, logger: deps.logger });
+    createEngine({
+      content,
+      memory: deps.memory,
+      clock: deps.clock,
+      logger: deps.logger,
+      ...(deps.modelCache ? { modelCache: deps.modelCache } : {}),
+    });
   let engine: Engine = build(await loadContent(deps.dir));
   let rejected: { at: string; problems: string[] } | undefined;
   let inFlight: Promise<ReloadOutcome> | undefined;
