@@ -236,7 +236,7 @@ export function createEngine(deps: {
       push('chat', 0.6, `rule ${small.rule.id}`);
     if (outOfScope) push('out-of-scope', outOfScope.patterns > 0 ? 1 : 0.5, `rule ${outOfScope.rule.id}`);
     if (search.exact) push('ask', 1, 'an alternate question of an entry');
-    else if (strong) push('ask', 0.05, 'knowledge match');
+    else if (strong) push('ask', followUp !== null ? 0.15 : 0.05, 'knowledge match');
     if (strong && kind && h1?.entry.answers.includes(kind))
       push('ask', 0.3, `a ${kind} question the entry answers`);
     if (elliptical) push('ask', 1, 'follow-up of the last question');
