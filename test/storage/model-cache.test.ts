@@ -45,7 +45,10 @@ describe('trained models kept by content version', () => {
     for (const text of SAMPLES) {
       const a = first.read(text);
       const b = second.read(text);
-      expect(b.acts.map((x) => x.label), text).toEqual(a.acts.map((x) => x.label));
+      expect(
+        b.acts.map((x) => x.label),
+        text,
+      ).toEqual(a.acts.map((x) => x.label));
       expect(b.deskModel[0]?.label, text).toBe(a.deskModel[0]?.label);
       for (const [i, x] of a.acts.entries()) expect(b.acts[i]?.p ?? 0).toBeCloseTo(x.p, 4);
     }
