@@ -2,20 +2,73 @@ import { tokenize } from './tokenize.js';
 
 const MAX_FEATURE_CHARS = 600;
 
+/** Feature ids are hashed into this many buckets (the models' rows). */
+export const FEATURE_BUCKETS = 1 << 18;
+const MASK = FEATURE_BUCKETS - 1;
+const FNV_OFFSET = 2166136261;
+const FNV_PRIME = 16777619;
+const NOT_TEXT = /[^\p{L}\p{N}]+/gu;
+
+/** FNV-1a of `text[from, to)`, continuing from `h`. */
+function fnv(text: string, from: number, to: number, h = FNV_OFFSET): number {
+  let x = h;
+  for (let i = from; i < to; i++) x = Math.imul(x ^ text.charCodeAt(i), FNV_PRIME) >>> 0;
+  return x;
+}
+const WORD_SEED = fnv('w:', 0, 2);
+
 /**
- * Features of a normalised text for the learned classifiers: its word terms (stems, CJK bigrams) and
- * the character 2–4-grams of the text with word boundaries marked. Character n-grams read Japanese and
- * Chinese without a dictionary, and survive typos and inflection (consult / consulting / cosult).
+ * The features of a normalised text for the learned classifiers: its word terms (stems, CJK bigrams)
+ * and the character 2–4-grams of the text with word boundaries marked. Character n-grams read Japanese
+ * and Chinese without a dictionary, and survive typos and inflection (consult / consulting / cosult).
  */
 export function textFeatures(norm: string): string[] {
-  const text = norm.length > MAX_FEATURE_CHARS ? norm.slice(0, MAX_FEATURE_CHARS) : norm;
+  const { text, words } = prepare(norm);
   const out = new Set<string>();
-  for (const t of tokenize(text)) out.add(`w:${t.term}`);
-  const s = ` ${text.replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
+  for (const w of words) out.add(`w:${w}`);
   for (let n = 2; n <= 4; n++)
-    for (let i = 0; i + n <= s.length; i++) {
-      const gram = s.slice(i, i + n);
+    for (let i = 0; i + n <= text.length; i++) {
+      const gram = text.slice(i, i + n);
       if (gram.trim().length > 0) out.add(gram);
     }
   return [...out];
+}
+
+/** The bucket of one feature of `textFeatures` (for explanations: which features weigh most). */
+export function featureId(feature: string): number {
+  return (
+    (feature.startsWith('w:')
+      ? fnv(feature, 2, feature.length, WORD_SEED)
+      : fnv(feature, 0, feature.length)) & MASK
+  );
+}
+
+/**
+ * The distinct buckets of `textFeatures(norm)`, hashed straight from the characters: no string per
+ * n-gram and no dictionary lookup, which is most of what reading a message costs.
+ */
+export function featureIds(norm: string): Uint32Array {
+  const { text, words } = prepare(norm);
+  const ids = new Uint32Array(words.length + 3 * text.length);
+  let n = 0;
+  for (const w of words) ids[n++] = fnv(w, 0, w.length, WORD_SEED) & MASK;
+  for (let size = 2; size <= 4; size++)
+    for (let i = 0; i + size <= text.length; i++) {
+      // A gram of spaces only is no feature (textFeatures drops it the same way).
+      if (size === 2 && text.charCodeAt(i) === 32 && text.charCodeAt(i + 1) === 32) continue;
+      ids[n++] = fnv(text, i, i + size) & MASK;
+    }
+  const sorted = ids.subarray(0, n).sort();
+  let u = 0;
+  for (let i = 0; i < sorted.length; i++)
+    if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[u++] = sorted[i] as number;
+  return sorted.slice(0, u);
+}
+
+function prepare(norm: string): { text: string; words: string[] } {
+  const head = norm.length > MAX_FEATURE_CHARS ? norm.slice(0, MAX_FEATURE_CHARS) : norm;
+  return {
+    text: ` ${head.replace(NOT_TEXT, ' ').trim()} `,
+    words: [...new Set(tokenize(head).map((t) => t.term))],
+  };
 }

@@ -1,20 +1,23 @@
+import { FEATURE_BUCKETS, featureId } from './features.js';
+
 /**
- * A multinomial logistic regression (softmax) over binary sparse features, trained by stochastic
- * gradient descent. Small, deterministic (seeded shuffle) and fast enough to train at start-up on a
- * few thousand examples. Unlike naive Bayes it is not fooled by the many correlated n-grams of one word.
+ * A multinomial logistic regression (softmax) over hashed binary features (`featureIds`), trained by
+ * stochastic gradient descent. Small, deterministic (seeded shuffle) and fast enough to train at start-up
+ * on a few thousand examples. Unlike naive Bayes it is not fooled by the many correlated n-grams of one word.
  */
 export interface LinearModel<L extends string> {
   readonly labels: readonly L[];
-  /** Probabilities per label, best first. */
-  predict(features: readonly string[]): Array<{ label: L; p: number }>;
-  /** The features that pushed `label` up the most, for explanations. */
+  /** Probabilities per label for a text's feature ids, best first. */
+  predict(ids: Uint32Array): Array<{ label: L; p: number }>;
+  /** Which of a text's features (`textFeatures`) pushed `label` up the most, for explanations. */
   evidence(features: readonly string[], label: L, n?: number): string[];
   /** The trained parameters as bytes (`decodeLinear` reads them back), for a cache keyed by content version. */
   encode(): Uint8Array;
 }
 
 export interface Example<L extends string> {
-  features: readonly string[];
+  /** The text's feature ids (`featureIds`). */
+  ids: Uint32Array;
   label: L;
   /** Weight of the example (default 1). */
   weight?: number;
@@ -25,10 +28,8 @@ const MIN_STEP = 2e-3;
 
 interface Params<L extends string> {
   labels: readonly L[];
-  /** Feature names, in index order. */
-  features: string[];
-  /** features × labels, row-major. */
-  weights: Float32Array | Float64Array;
+  /** FEATURE_BUCKETS × labels, row-major. */
+  weights: Float32Array;
   bias: Float64Array;
 }
 
@@ -42,21 +43,11 @@ export function trainLinear<L extends string>(
   const l2 = opts.l2 ?? 1e-4;
   const k = labels.length;
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
-  const featureIndex = new Map<string, number>();
-  const docs: Array<{ x: Int32Array; y: number; w: number }> = [];
+  const docs: Array<{ x: Uint32Array; y: number; w: number }> = [];
   for (const e of examples) {
     const y = labelIndex.get(e.label);
-    if (y === undefined || e.features.length === 0) continue;
-    const x = new Int32Array(e.features.length);
-    e.features.forEach((f, i) => {
-      let index = featureIndex.get(f);
-      if (index === undefined) {
-        index = featureIndex.size;
-        featureIndex.set(f, index);
-      }
-      x[i] = index;
-    });
-    docs.push({ x, y, w: e.weight ?? 1 });
+    if (y === undefined || e.ids.length === 0) continue;
+    docs.push({ x: e.ids, y, w: e.weight ?? 1 });
   }
   // Every label weighs the same in all: a label with many more examples would otherwise win every doubt.
   const totals = new Float64Array(k);
@@ -66,8 +57,7 @@ export function trainLinear<L extends string>(
 
   const params: Params<L> = {
     labels,
-    features: [...featureIndex.keys()],
-    weights: new Float64Array(featureIndex.size * k),
+    weights: new Float32Array(FEATURE_BUCKETS * k),
     bias: new Float64Array(k),
   };
   const { weights, bias } = params;
@@ -130,35 +120,54 @@ function softmax<L extends string>(p: Params<L>, x: ArrayLike<number>, n: number
 
 function modelOf<L extends string>(p: Params<L>): LinearModel<L> {
   const k = p.labels.length;
-  const featureIndex = new Map(p.features.map((f, i) => [f, i]));
   const labelIndex = new Map(p.labels.map((l, i) => [l, i]));
   const scores = new Float64Array(k);
   return {
     labels: p.labels,
-    predict(features) {
-      const x = features.map((f) => featureIndex.get(f)).filter((i): i is number => i !== undefined);
-      softmax(p, x, features.length, scores);
+    predict(ids) {
+      softmax(p, ids, ids.length, scores);
       return p.labels.map((label, c) => ({ label, p: scores[c] as number })).sort((a, b) => b.p - a.p);
     },
     evidence(features, label, n = 3) {
       const c = labelIndex.get(label);
       if (c === undefined) return [];
       return features
-        .map((f) => ({ f, w: p.weights[(featureIndex.get(f) ?? -1) * k + c] ?? 0 }))
+        .map((f) => ({ f, w: p.weights[featureId(f) * k + c] ?? 0 }))
         .filter((x) => x.w > 0)
         .sort((a, b) => b.w - a.w)
         .slice(0, n)
         .map((x) => x.f.replace(/^w:/, ''));
     },
     encode() {
-      const header = new TextEncoder().encode(JSON.stringify({ labels: p.labels, features: p.features }));
-      const weights = Float32Array.from(p.weights);
-      const out = new Uint8Array(4 + header.length + weights.byteLength + p.bias.byteLength);
-      new DataView(out.buffer).setUint32(0, header.length, true);
-      out.set(header, 4);
-      out.set(new Uint8Array(weights.buffer), 4 + header.length);
-      out.set(new Uint8Array(p.bias.buffer), 4 + header.length + weights.byteLength);
-      return out;
+      // Sparse: only the buckets some example touched (a few tens of thousands of the 2^18).
+      const rows: number[] = [];
+      for (let r = 0; r < FEATURE_BUCKETS; r++)
+        for (let c = 0; c < k; c++)
+          if (p.weights[r * k + c] !== 0) {
+            rows.push(r);
+            break;
+          }
+      const header = new TextEncoder().encode(JSON.stringify({ labels: p.labels, rows: rows.length }));
+      const index = Uint32Array.from(rows);
+      const values = new Float32Array(rows.length * k);
+      rows.forEach((r, i) => {
+        values.set(p.weights.subarray(r * k, r * k + k), i * k);
+      });
+      const parts = [
+        new Uint8Array(new Uint32Array([header.length]).buffer),
+        header,
+        new Uint8Array(index.buffer),
+        new Uint8Array(values.buffer),
+        new Uint8Array(p.bias.buffer),
+      ];
+      const out = new Uint8Array(parts.reduce((a, b) => a + b.length, 0) + 8);
+      let at = 0;
+      for (const [i, part] of parts.entries()) {
+        out.set(part, at);
+        at += part.length;
+        if (i === 1) at = Math.ceil(at / 8) * 8; // align the arrays that follow
+      }
+      return out.subarray(0, at);
     },
   };
 }
@@ -166,19 +175,26 @@ function modelOf<L extends string>(p: Params<L>): LinearModel<L> {
 /** A model from `encode()`'s bytes; undefined when they are not one (a truncated or foreign file). */
 export function decodeLinear<L extends string>(bytes: Uint8Array): LinearModel<L> | undefined {
   try {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const headerLength = view.getUint32(0, true);
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength))) as {
+    const copy = bytes.slice(); // aligned
+    const headerLength = new Uint32Array(copy.buffer, 0, 1)[0] as number;
+    const header = JSON.parse(new TextDecoder().decode(copy.subarray(4, 4 + headerLength))) as {
       labels: L[];
-      features: string[];
+      rows: number;
     };
     const k = header.labels.length;
-    const weightBytes = header.features.length * k * 4;
-    if (bytes.byteLength !== 4 + headerLength + weightBytes + k * 8) return undefined;
-    const copy = bytes.slice(4 + headerLength); // aligned copy
-    const weights = new Float32Array(copy.buffer, 0, header.features.length * k);
-    const bias = new Float64Array(copy.buffer.slice(weightBytes), 0, k);
-    return modelOf({ labels: header.labels, features: header.features, weights, bias });
+    const start = Math.ceil((4 + headerLength) / 8) * 8;
+    const indexBytes = header.rows * 4;
+    const valueBytes = header.rows * k * 4;
+    if (copy.byteLength !== start + indexBytes + valueBytes + k * 8) return undefined;
+    const index = new Uint32Array(copy.buffer, start, header.rows);
+    const values = new Float32Array(copy.buffer, start + indexBytes, header.rows * k);
+    const bias = new Float64Array(copy.buffer.slice(start + indexBytes + valueBytes));
+    const weights = new Float32Array(FEATURE_BUCKETS * k);
+    index.forEach((r, i) => {
+      if (r >= FEATURE_BUCKETS) throw new Error('bad row');
+      weights.set(values.subarray(i * k, i * k + k), r * k);
+    });
+    return modelOf({ labels: header.labels, weights, bias });
   } catch {
     return undefined;
   }

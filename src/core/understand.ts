@@ -1,8 +1,8 @@
 import type { Act, Content, Desk } from '../content/types.js';
 import { ACTS } from '../content/types.js';
-import { textFeatures } from './features.js';
+import { featureIds, textFeatures } from './features.js';
 import { detectLanguage } from './language.js';
-import { decodeLinear, type LinearModel, trainLinear } from './linear.js';
+import { decodeLinear, type Example, type LinearModel, trainLinear } from './linear.js';
 import { normalise } from './normalize.js';
 import { buildPhraseMatcher, type PhraseMatcher } from './phrases.js';
 import { type Token, tokenize } from './tokenize.js';
@@ -38,7 +38,7 @@ export interface ModelCache {
 }
 
 /** Part of every cache key: bump it when features or training change, so old models are not read. */
-const MODEL_FORMAT = 'm1';
+const MODEL_FORMAT = 'm2';
 
 /** A model from the cache, else trained (and written to the cache). */
 function cached<L extends string>(
@@ -93,7 +93,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
     const sentences = (norm.match(SENTENCE) ?? []).map((s) => s.trim()).filter((s) => s.length > 1);
     if (sentences.length < 2) return norm;
     const scored = sentences.map((s, i) => {
-      const p = acts.predict(textFeatures(s));
+      const p = acts.predict(featureIds(s));
       const want = p.filter((x) => x.label === 'ask' || x.label === 'request').reduce((a, x) => a + x.p, 0);
       const asks = /[?？]/.test(s) || kindOf(s) !== null ? 0.4 : 0;
       const late = i === sentences.length - 1 ? 0.15 : 0;
@@ -113,7 +113,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
       const tokens = tokenize(norm);
       const focus = focusOf(norm);
       const focusTokens = focus === norm ? tokens : tokenize(focus);
-      const features = textFeatures(focus);
+      const features = featureIds(focus);
       // Each distinct name counts once, shared between the labels it names ("JETRO" names two desks),
       // and a name inside a longer one found for the same label ("jetro" in "jetro chongqing") not at all.
       const named = <L extends string>(hits: Array<{ label: L; phrase: string }>): Candidate[] => {
@@ -151,7 +151,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         programmes: named(programmeNames.find(norm)),
         deskNames: named(deskNames.find(norm)),
         // The desk is read from the whole message: the background says who is asking and for what.
-        deskModel: deskModel.predict(focus === norm ? features : textFeatures(norm)),
+        deskModel: deskModel.predict(focus === norm ? features : featureIds(norm)),
       };
     },
     actEvidence(reading, act) {
@@ -162,10 +162,10 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
 
 /** Act model: the acts file, the intent rules' examples, the desks' requests and the entries' questions. */
 function trainActModel(content: Content): LinearModel<Act> {
-  const actExamples: Array<{ features: string[]; label: Act; weight?: number }> = [];
+  const actExamples: Array<Example<Act>> = [];
   const add = (text: string, label: Act, weight = 1) => {
-    const features = textFeatures(normalise(text));
-    if (features.length > 0) actExamples.push({ features, label, weight });
+    const ids = featureIds(normalise(text));
+    if (ids.length > 0) actExamples.push({ ids, label, weight });
   };
   for (const act of ACTS) for (const text of every(content.acts[act])) add(text, act);
   const ruleAct: Record<string, Act> = {
@@ -185,10 +185,10 @@ function trainActModel(content: Content): LinearModel<Act> {
 
 /** Desk router: each desk's example requests, descriptions, aliases and what it takes, in every language. */
 function trainDeskModel(desks: Desk[], content: Content): LinearModel<DeskId> {
-  const examples: Array<{ features: string[]; label: DeskId; weight?: number }> = [];
+  const examples: Array<Example<DeskId>> = [];
   const add = (text: string, label: DeskId, weight = 1) => {
-    const features = textFeatures(normalise(text));
-    if (features.length > 0) examples.push({ features, label, weight });
+    const ids = featureIds(normalise(text));
+    if (ids.length > 0) examples.push({ ids, label, weight });
   };
   for (const d of desks) {
     for (const t of every(d.examples)) add(t, d.id);

@@ -1,6 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { featureIds } from '../../src/core/features.js';
 import { trainLinear } from '../../src/core/linear.js';
 import { buildReader, type ModelCache } from '../../src/core/understand.js';
 import { createFileModelCache } from '../../src/storage/model-cache.js';
@@ -67,8 +68,8 @@ describe('trained models kept by content version', () => {
     const dir = await tempDir();
     const cache = createFileModelCache(dir);
     const model = trainLinear(['a', 'b'] as const, [
-      { features: ['x', 'y'], label: 'a' },
-      { features: ['x', 'z'], label: 'b' },
+      { ids: featureIds('x y'), label: 'a' },
+      { ids: featureIds('x z'), label: 'b' },
     ]);
     cache.write('m1-aaa-acts', model.encode());
     cache.write('m1-bbb-acts', model.encode());
