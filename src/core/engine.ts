@@ -48,6 +48,8 @@ export const THRESHOLDS = {
   clarifyKindRatio: 0.75,
   /** A desk needs this routing score, else the request goes to triage. */
   minDeskScore: 0.9,
+  /** An answer less likely right than this is not given: the bot offers a person instead. */
+  answerConfidence: 0.5,
   /** A short message within this many terms can be an elliptical follow-up. */
   followUpTerms: 5,
 } as const;
@@ -241,10 +243,14 @@ export function createEngine(deps: {
       push('ask', 0.3, `a ${kind} question the entry answers`);
     if (elliptical) push('ask', 1, 'follow-up of the last question');
     const act = (Object.keys(score) as Act[]).reduce((a, b) => (score[b] > score[a] ? b : a));
+    const actBy = because[act] ?? 'act model';
+    // The act model's strongest features are worked out only when the explanation is read.
     why.act = {
       id: act,
       score: round(p[act]),
-      by: because[act] ?? `act model (${reader.actEvidence(u, act).join(', ')})`,
+      get by() {
+        return because[act] ?? `act model (${reader.actEvidence(u, act).join(', ')})`;
+      },
     };
 
     const handoffTo = (decidedBy: string) => {
@@ -282,7 +288,7 @@ export function createEngine(deps: {
       );
     };
 
-    if (act === 'request') return handoffTo(`request: ${why.act.by}`);
+    if (act === 'request') return handoffTo(`request: ${actBy}`);
 
     if (act === 'chat') {
       const kindOfChat = small?.rule.smalltalk ?? 'help';
@@ -296,7 +302,7 @@ export function createEngine(deps: {
             lang,
             rl,
           ),
-          `chat: ${why.act.by}`,
+          `chat: ${actBy}`,
           evidence,
         );
       }
@@ -306,7 +312,7 @@ export function createEngine(deps: {
       const evidence = { act: p['out-of-scope'], score: h1 ? Math.log1p(h1.score) : 0 };
       return done(
         fallback(outOfScope?.rule.id ?? null, confidenceOf(calibration, 'fallback', evidence), lang, rl),
-        `out of scope: ${why.act.by}`,
+        `out of scope: ${actBy}`,
         evidence,
       );
     }
@@ -365,8 +371,16 @@ export function createEngine(deps: {
         han: lang === 'zh' || lang === 'ja' ? 1 : 0,
       };
       const intent = schemeRule?.rule.scheme === h1.entry.scheme ? schemeRule.rule.id : null;
+      const confidence = confidenceOf(calibration, 'answer', evidence);
+      // Not sure enough to answer: say what is covered and offer the desk that owns the likeliest entry.
+      if (confidence < THRESHOLDS.answerConfidence)
+        return done(
+          { ...fallback(null, 1 - confidence, lang, rl), offerDesk: h1.entry.desk, entries: [h1.entry.id] },
+          `ask: the best entry is below the answer threshold (${confidence})`,
+          evidence,
+        );
       return done(
-        answer(h1, intent, confidenceOf(calibration, 'answer', evidence), lang),
+        answer(h1, intent, confidence, lang),
         sameTopic
           ? 'ask: the last question, on the same topic of the programme now named'
           : search.exact

@@ -195,6 +195,27 @@ describe('engine: confidence', () => {
     expect(direct.confidence).toBeGreaterThanOrEqual(0.8);
     expect(vague.action).toBe('clarify');
   });
+  it('below the answer threshold, offers the desk of the likeliest entry instead of answering', async () => {
+    const content = await realContent();
+    const doubtful = createEngine({
+      content: {
+        ...content,
+        calibration: { fittedOn: 'test', models: { answer: { bias: -10, weights: {} } } },
+      },
+    });
+    const r = doubtful.respond({
+      text: 'When did JBIC sign the MOU with Aguascalientes?',
+      platform: 'cli',
+      user: { id: 'cli:t' },
+      conversation: 'doubt',
+    });
+    expect(r).toMatchObject({
+      action: 'fallback',
+      offerDesk: 'jbic',
+      entries: ['jbic-aguascalientes/signing'],
+    });
+    expect(r.why?.decidedBy).toMatch(/below the answer threshold/);
+  });
   it('comes from the fitted calibration, computed from the evidence it reports', async () => {
     const content = await realContent();
     expect(content.calibration?.fittedOn).toMatch(/blind-dev/);
