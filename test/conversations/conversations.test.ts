@@ -14,8 +14,6 @@ const KNOWN: Record<string, string> = {
     'the "how to participate" entry outscores the purpose entry, which holds the phrase "overseas networks"',
   'meti.yml — first step (en)':
     '"first step" matches entries of two programmes equally and the bot asks which one',
-  'out-of-scope.yml — unrelated country programme (en)':
-    'a support programme for "expanding to" another country reads as a question about the JBIC programme',
 };
 
 describe('conversation cases (test/conversations/*.yml)', () => {
