@@ -46,6 +46,8 @@ export const THRESHOLDS = {
   clarifyRatio: 0.88,
   /** A question of a kind (who, when…) with no programme: runners-up this close are as likely. */
   clarifyKindRatio: 0.75,
+  /** The same topic in another programme matching this share of the question's terms makes it ambiguous. */
+  clarifyTopicCoverage: 0.6,
   /** A desk needs this routing score, else the request goes to triage. */
   minDeskScore: 0.9,
   /** An answer less likely right than this is not given: the bot offers a person instead. */
@@ -322,17 +324,23 @@ export function createEngine(deps: {
       const context = scheme !== null || followUp !== null;
       const rivals = search.hits.filter((h) => h.entry.scheme !== h1.entry.scheme);
       const rival = rivals[0];
+      // The same topic in another programme that matches most of the question: "who signed it?" is
+      // about the signing of whichever MOU the person has in mind.
+      const sameTopic = rivals.filter(
+        (h) => h.entry.topic === h1.entry.topic && h.coverage >= THRESHOLDS.clarifyTopicCoverage,
+      );
       const ambiguous =
         rival !== undefined &&
         !context &&
         !search.exact &&
         ((rival.score >= THRESHOLDS.clarifyRatio * h1.score && rival.coverage >= h1.coverage) ||
+          sameTopic.length > 0 ||
           (kind !== null &&
             rival.entry.answers.includes(kind) &&
             h1.entry.answers.includes(kind) &&
             rival.score >= THRESHOLDS.clarifyKindRatio * h1.score));
       if (ambiguous) {
-        const candidates = [h1, ...rivals]
+        const candidates = (sameTopic.length > 0 ? [h1, ...sameTopic] : [h1, ...rivals])
           .filter((h, i, all) => all.findIndex((x) => x.entry.scheme === h.entry.scheme) === i)
           .slice(0, 3);
         const evidence = { act: p.ask, margin };

@@ -1,6 +1,7 @@
 import type { Act, Content, Desk } from '../content/types.js';
 import { ACTS } from '../content/types.js';
 import { featureIds, textFeatures } from './features.js';
+import { foldTraditional } from './han-variants.js';
 import { detectLanguage } from './language.js';
 import { decodeLinear, type Example, type LinearModel, trainLinear } from './linear.js';
 import { normalise } from './normalize.js';
@@ -59,6 +60,16 @@ export interface Reader {
   actEvidence(reading: Reading, act: Act): string[];
 }
 
+/**
+ * A text as the models read it: normalised, and a Chinese one in simplified characters (the Chinese
+ * knowledge is simplified, so 簽署備忘錄 reads as 签署备忘录).
+ */
+function readable(text: string): { norm: string; lang: Lang } {
+  const raw = normalise(text);
+  const lang = detectLanguage(raw);
+  return { norm: lang === 'zh' ? foldTraditional(raw) : raw, lang };
+}
+
 /** Long messages are split into sentences and read for the one that asks. */
 const LONG_MESSAGE = 90;
 const SENTENCE = /[^.!?。！？\n]+[.!?。！？]*/gu;
@@ -108,8 +119,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
 
   return {
     read(text) {
-      const norm = normalise(text);
-      const lang = detectLanguage(norm);
+      const { norm, lang } = readable(text);
       const tokens = tokenize(norm);
       const focus = focusOf(norm);
       const focusTokens = focus === norm ? tokens : tokenize(focus);
@@ -164,7 +174,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
 function trainActModel(content: Content): LinearModel<Act> {
   const actExamples: Array<Example<Act>> = [];
   const add = (text: string, label: Act, weight = 1) => {
-    const ids = featureIds(normalise(text));
+    const ids = featureIds(readable(text).norm);
     if (ids.length > 0) actExamples.push({ ids, label, weight });
   };
   for (const act of ACTS) for (const text of every(content.acts[act])) add(text, act);
@@ -187,7 +197,7 @@ function trainActModel(content: Content): LinearModel<Act> {
 function trainDeskModel(desks: Desk[], content: Content): LinearModel<DeskId> {
   const examples: Array<Example<DeskId>> = [];
   const add = (text: string, label: DeskId, weight = 1) => {
-    const ids = featureIds(normalise(text));
+    const ids = featureIds(readable(text).norm);
     if (ids.length > 0) examples.push({ ids, label, weight });
   };
   for (const d of desks) {

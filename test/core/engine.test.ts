@@ -76,6 +76,9 @@ describe('engine: answers', () => {
   });
   it('asks which programme for a bare "who signed it?", and stays on the programme of the conversation', () => {
     expect(ask('who signed it?').action).toBe('clarify');
+    const ja = ask('覚書の署名者は？');
+    expect(ja.action).toBe('clarify');
+    expect(new Set(ja.entries.map((id) => id.split('/')[1]))).toEqual(new Set(['signing']));
     ask('What is the JBIC MOU with Aguascalientes about?', 'stay');
     const r = ask('who signed it?', 'stay');
     expect(r).toMatchObject({ action: 'answer', scheme: 'jbic-aguascalientes' });
