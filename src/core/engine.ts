@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Act, Content, KnowledgeEntry } from '../content/types.js';
-import { buildClassifier, type IntentClassifier, type RuleMatch } from './classifier.js';
+import { buildIntentRules, type IntentRules, type RuleMatch } from './intent-rules.js';
 import {
   answerText,
   choiceFor,
@@ -72,7 +72,7 @@ export function createEngine(deps: {
   const clock = deps.clock ?? systemClock;
   const memory = deps.memory ?? createConversationMemory({ clock });
   const index: SearchIndex = buildSearchIndex(content.knowledge);
-  const classifier: IntentClassifier = buildClassifier(content.intents, content.knowledge);
+  const classifier: IntentRules = buildIntentRules(content.intents);
   const reader: Reader = buildReader(content, deps.modelCache);
   const calibration = content.calibration ?? PRIOR_CALIBRATION;
   const entries = new Map(content.knowledge.map((e) => [e.id, e]));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IntentRule } from '../../src/content/types.js';
-import { buildClassifier } from '../../src/core/classifier.js';
+import { buildIntentRules } from '../../src/core/intent-rules.js';
 import { normalise } from '../../src/core/normalize.js';
 
 const rule = (id: string, en: string[], ja: string[] = [], patterns: string[] = []): IntentRule => ({
@@ -14,13 +14,10 @@ const rule = (id: string, en: string[], ja: string[] = [], patterns: string[] = 
   file: `intents/${id}.yml`,
 });
 
-const classifier = buildClassifier(
-  [
-    rule('fund', ['fund', 'co-investment', 'growth support fund'], ['ファンド']),
-    rule('person', ['human', 'talk to someone'], ['担当者'], ['\\b(connect|put) me through\\b']),
-  ],
-  [],
-);
+const classifier = buildIntentRules([
+  rule('fund', ['fund', 'co-investment', 'growth support fund'], ['ファンド']),
+  rule('person', ['human', 'talk to someone'], ['担当者'], ['\\b(connect|put) me through\\b']),
+]);
 const match = (text: string) =>
   classifier.rules(normalise(text)).map((m) => [m.rule.id, m.keywords, m.patterns]);
 
