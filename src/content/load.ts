@@ -401,10 +401,11 @@ function parseActs(files: RawFile[], problems: ContentProblem[]): ActExamples | 
 function parseQuestionKinds(raw: RawFile, problems: ContentProblem[]): QuestionCues {
   const validated = parseValidated(raw.text, raw.file, 1, QuestionKindsFile, problems);
   if (!validated) return { kinds: [], followUps: [] };
-  const compile = (m: Record<string, string[]>) =>
-    Object.values(m)
-      .flat()
-      .map((p) => new RegExp(p, 'iu'));
+  // All of a kind's cues in one alternation: one regular expression a kind to run on each question.
+  const compile = (m: Record<string, string[]>): RegExp[] => {
+    const all = Object.values(m).flat();
+    return all.length === 0 ? [] : [new RegExp(all.map((p) => `(?:${p})`).join('|'), 'iu')];
+  };
   return {
     kinds: validated.data.kinds.map((k) => ({ kind: k.kind, patterns: compile(k.patterns) })),
     followUps: compile(validated.data.follow_ups),
