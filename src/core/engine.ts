@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Act, Content, KnowledgeEntry } from '../content/types.js';
-import { buildIntentRules, type IntentRules, type RuleMatch } from './intent-rules.js';
 import {
   answerText,
   choiceFor,
@@ -12,6 +11,7 @@ import {
 } from './compose.js';
 import { confidenceOf, PRIOR_CALIBRATION } from './confidence.js';
 import type { Engine } from './engine-types.js';
+import { buildIntentRules, type IntentRules, type RuleMatch } from './intent-rules.js';
 import { type ConversationMemory, createConversationMemory } from './memory.js';
 import { buildSearchIndex, type Hit, questionKey, type SearchIndex } from './search-index.js';
 import { tokenize } from './tokenize.js';
@@ -425,18 +425,21 @@ export function createEngine(deps: {
       s.by.push(reason);
       scores.set(desk, s);
     };
-    for (const d of u.deskNames) add(d.id, 2.5, d.by);
+    for (const d of u.deskNames) add(d.id, 2, d.by);
     for (const m of deskRules.slice(0, 2))
       if (m.rule.desk)
         add(m.rule.desk, Math.min(2, m.patterns * 1.5 + m.keywords * 0.5), `rule ${m.rule.id}`);
-    for (const d of u.deskModel.slice(0, 3)) if (d.p > 0.1) add(d.label, 3 * d.p, `desk model ${round(d.p)}`);
+    // "Someone to talk to" reads as triage to the model; inside a conversation it means that conversation's desk.
+    const contextual = conversationDesk !== null && u.deskNames.length === 0;
+    for (const d of u.deskModel.slice(0, 3))
+      if (d.p > 0.1 && !(contextual && d.label === triage)) add(d.label, 5 * d.p, `desk model ${round(d.p)}`);
     if (scheme)
       (programmeDesks.get(scheme) ?? []).forEach((d, i) => {
         add(d, i === 0 ? 0.8 : 0.4, `programme ${scheme}`);
       });
     if (entry) add(entry.desk, 0.8, `owner of ${entry.id}`);
     // "Connect me with them": a request that names nothing goes to the desk the conversation was about.
-    if (conversationDesk && u.deskNames.length === 0)
+    if (conversationDesk && contextual)
       add(conversationDesk, scheme === null && deskRules.length === 0 ? 2 : 1, 'conversation');
     const ranked = [...scores.entries()]
       .map(([id, s]) => ({ id, score: round(s.score), by: s.by.join(' + ') }))
