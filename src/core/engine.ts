@@ -310,7 +310,11 @@ export function createEngine(deps: {
       }
     }
 
-    if (act === 'out-of-scope' && !(strong && h1 && search.unknown.length === 0 && h1.coverage >= 0.75)) {
+    // Out of scope unless the knowledge base knows every word of it (a rule that names another topic
+    // or country needs the whole question matched to be overridden).
+    const knownWhole =
+      strong && h1 !== undefined && search.unknown.length === 0 && h1.coverage >= (outOfScope ? 0.9 : 0.75);
+    if (act === 'out-of-scope' && !knownWhole) {
       const evidence = { act: p['out-of-scope'], score: h1 ? Math.log1p(h1.score) : 0 };
       return done(
         fallback(outOfScope?.rule.id ?? null, confidenceOf(calibration, 'fallback', evidence), lang, rl),
@@ -326,7 +330,7 @@ export function createEngine(deps: {
       const rival = rivals[0];
       // The same topic in another programme that matches most of the question: "who signed it?" is
       // about the signing of whichever MOU the person has in mind.
-      const sameTopic = rivals.filter(
+      const sameTopicRivals = rivals.filter(
         (h) => h.entry.topic === h1.entry.topic && h.coverage >= THRESHOLDS.clarifyTopicCoverage,
       );
       const ambiguous =
@@ -334,13 +338,13 @@ export function createEngine(deps: {
         !context &&
         !search.exact &&
         ((rival.score >= THRESHOLDS.clarifyRatio * h1.score && rival.coverage >= h1.coverage) ||
-          sameTopic.length > 0 ||
+          sameTopicRivals.length > 0 ||
           (kind !== null &&
             rival.entry.answers.includes(kind) &&
             h1.entry.answers.includes(kind) &&
             rival.score >= THRESHOLDS.clarifyKindRatio * h1.score));
       if (ambiguous) {
-        const candidates = (sameTopic.length > 0 ? [h1, ...sameTopic] : [h1, ...rivals])
+        const candidates = (sameTopicRivals.length > 0 ? [h1, ...sameTopicRivals] : [h1, ...rivals])
           .filter((h, i, all) => all.findIndex((x) => x.entry.scheme === h.entry.scheme) === i)
           .slice(0, 3);
         const evidence = { act: p.ask, margin };
