@@ -186,7 +186,7 @@ export function createEngine(deps: {
     // An alternate question decides only when the programme is known: "who signed it?" alone is ambiguous.
     const search = index.search(queryTokens, {
       ...(boostScheme ? { exactKey: questionKey(u.focus) } : {}),
-      kind,
+      kinds: u.kinds.length > 0 ? u.kinds : kind ? [kind] : [],
       ...(boostScheme ? { boostScheme, boost: scheme ? 1.6 : 2.5 } : {}),
     });
     // "Same question for the Mexico one": the entry on the same topic in the programme now named.

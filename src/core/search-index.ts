@@ -60,8 +60,8 @@ export interface SearchIndex {
       boost?: number;
       limit?: number;
       exactKey?: string;
-      /** The kind of question asked: entries that declare they answer it are preferred. */
-      kind?: QuestionKind | null;
+      /** The kinds of question asked: entries that declare they answer one of them are preferred. */
+      kinds?: readonly QuestionKind[];
     },
   ): SearchResult;
   /** Inverse document frequency of a term (0 for unknown terms). */
@@ -196,8 +196,8 @@ export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
         const entry = entries[doc] as KnowledgeEntry;
         let score = (scores[doc] as number) * (entry.topic === 'overview' ? OVERVIEW_PRIOR : 1);
         if (options.boostScheme && entry.scheme === options.boostScheme) score *= boost;
-        if (options.kind && entry.answers.length > 0)
-          score *= entry.answers.includes(options.kind) ? KIND_MATCH : KIND_MISMATCH;
+        if (options.kinds && options.kinds.length > 0 && entry.answers.length > 0)
+          score *= options.kinds.some((k) => entry.answers.includes(k)) ? KIND_MATCH : KIND_MISMATCH;
         scores[doc] = score;
         if (score > best) best = score;
       }

@@ -18,6 +18,8 @@ export interface Reading {
   focus: string;
   focusTokens: Token[];
   kind: QuestionKind | null;
+  /** Every kind of question the focus asks ("what does it do? who set it up?" asks two). */
+  kinds: QuestionKind[];
   /** The message opens like an elliptical follow-up ("and the fund?"). */
   followUpCue: boolean;
   acts: Array<{ label: Act; p: number }>;
@@ -156,6 +158,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         focus,
         focusTokens,
         kind: kindOf(focus),
+        kinds: kinds.filter((k) => k.patterns.some((p) => p.test(focus))).map((k) => k.kind),
         followUpCue: followUps.some((p) => p.test(focus)),
         acts: acts.predict(features),
         programmes: named(programmeNames.find(norm)),

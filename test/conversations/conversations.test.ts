@@ -12,8 +12,6 @@ const KNOWN: Record<string, string> = {
     "JETRO's full name is only in the METI announcement, and the question does not say which programme: the SBIC entry's full-name question wins",
   'meti.yml — foreign company resources (en)':
     'the "how to participate" entry outscores the purpose entry, which holds the phrase "overseas networks"',
-  'meti.yml — first step (en)':
-    '"first step" matches entries of two programmes equally and the bot asks which one',
 };
 
 describe('conversation cases (test/conversations/*.yml)', () => {
