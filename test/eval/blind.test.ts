@@ -20,6 +20,7 @@ const SETS = [
   { file: 'blind-fresh.jsonl', cases: 140, floor: 0.85 },
   { file: 'blind-confirm.jsonl', cases: 150, floor: 0.87 },
   { file: 'blind-confirm3.jsonl', cases: 150, floor: 0.85 },
+  { file: 'blind-confirm4.jsonl', cases: 150, floor: 0.88 },
 ] as const;
 
 let content: Content;
