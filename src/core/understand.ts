@@ -98,6 +98,9 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
   const kinds = content.questionCues.kinds;
   const followUps = content.questionCues.followUps;
 
+  /** The kinds of question a text asks, most specific first (the order of the question-kinds file). */
+  const kindsOf = (text: string): QuestionKind[] =>
+    kinds.filter((k) => k.patterns.some((p) => p.test(text))).map((k) => k.kind);
   const kindOf = (text: string): QuestionKind | null =>
     kinds.find((k) => k.patterns.some((p) => p.test(text)))?.kind ?? null;
 
@@ -126,6 +129,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
       const focus = focusOf(norm);
       const focusTokens = focus === norm ? tokens : tokenize(focus);
       const features = featureIds(focus);
+      const asked = kindsOf(focus);
       // Each distinct name counts once, shared between the labels it names ("JETRO" names two desks),
       // and a name inside a longer one found for the same label ("jetro" in "jetro chongqing") not at all.
       const named = <L extends string>(hits: Array<{ label: L; phrase: string }>): Candidate[] => {
@@ -157,8 +161,8 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         tokens,
         focus,
         focusTokens,
-        kind: kindOf(focus),
-        kinds: kinds.filter((k) => k.patterns.some((p) => p.test(focus))).map((k) => k.kind),
+        kind: asked[0] ?? null,
+        kinds: asked,
         followUpCue: followUps.some((p) => p.test(focus)),
         acts: acts.predict(features),
         programmes: named(programmeNames.find(norm)),
