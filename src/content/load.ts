@@ -77,11 +77,12 @@ export async function loadContent(dir: string): Promise<Content> {
   const ruleFiles = intentFiles.filter((f) => !actsFiles.includes(f) && !kindsFiles.includes(f));
   const locatedIntents = ruleFiles.flatMap((f) => parseIntents(f, problems));
   const acts = parseActs(actsFiles, problems);
-  const questionCues: QuestionCues = { kinds: [], followUps: [] };
+  const questionCues: QuestionCues = { kinds: [], followUps: [], backReferences: [] };
   for (const f of kindsFiles) {
     const cues = parseQuestionKinds(f, problems);
     questionCues.kinds.push(...cues.kinds);
     questionCues.followUps.push(...cues.followUps);
+    questionCues.backReferences.push(...cues.backReferences);
   }
   const messages = parseMessages(messageFiles, problems);
   const calibration = calibrationFile ? parseCalibration(calibrationFile, problems) : null;
@@ -400,7 +401,7 @@ function parseActs(files: RawFile[], problems: ContentProblem[]): ActExamples | 
 
 function parseQuestionKinds(raw: RawFile, problems: ContentProblem[]): QuestionCues {
   const validated = parseValidated(raw.text, raw.file, 1, QuestionKindsFile, problems);
-  if (!validated) return { kinds: [], followUps: [] };
+  if (!validated) return { kinds: [], followUps: [], backReferences: [] };
   // All of a kind's cues in one alternation: one regular expression a kind to run on each question.
   const compile = (m: Record<string, string[]>): RegExp[] => {
     const all = Object.values(m).flat();
@@ -409,6 +410,7 @@ function parseQuestionKinds(raw: RawFile, problems: ContentProblem[]): QuestionC
   return {
     kinds: validated.data.kinds.map((k) => ({ kind: k.kind, patterns: compile(k.patterns) })),
     followUps: compile(validated.data.follow_ups),
+    backReferences: compile(validated.data.back_references),
   };
 }
 

@@ -161,6 +161,8 @@ export const ActsFile = z.strictObject({
 export const QuestionKindsFile = z.strictObject({
   /** Openings of an elliptical follow-up ("and the fund?", "what about Chongqing?"), per language. */
   follow_ups: localized(z.array(regexSource), { required: false }).default({}),
+  /** Words that point back at what the conversation was about ("that fund", "そちら", "ese programa"). */
+  back_references: localized(z.array(regexSource), { required: false }).default({}),
   kinds: z.array(
     z.strictObject({
       kind: z.enum(QUESTION_KINDS, { error: () => `expected one of ${QUESTION_KINDS.join(', ')}` }),

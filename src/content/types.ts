@@ -123,6 +123,8 @@ export interface QuestionCues {
   kinds: Array<{ kind: QuestionKind; patterns: RegExp[] }>;
   /** Openings of an elliptical follow-up that reuses the previous question ("and the fund?"). */
   followUps: RegExp[];
+  /** Words pointing back at the conversation's subject ("that fund", "そちら"). */
+  backReferences: RegExp[];
 }
 
 /** The reply strings of one language (`messages/<lang>.yml`). */

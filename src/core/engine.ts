@@ -202,7 +202,7 @@ export function createEngine(deps: {
           },
           ...search.hits.filter((h) => h.entry !== sameTopic),
         ]
-      : search.hits;
+      : inNamedProgramme(search.hits, programmes.length === 1 ? scheme : null);
     why.entries = search.hits.map((h) => ({
       id: h.entry.id,
       score: round(h.score),
@@ -244,6 +244,9 @@ export function createEngine(deps: {
     if (strong && kind && h1?.entry.answers.includes(kind))
       push('ask', 0.3, `a ${kind} question the entry answers`);
     if (elliptical) push('ask', 1, 'follow-up of the last question');
+    // "What date was that?" inside a conversation: a question word about the conversation's subject.
+    else if (followUp !== null && kind !== null && terms <= THRESHOLDS.followUpTerms)
+      push('ask', 0.4, `a ${kind} question about the conversation's programme`);
     const act = (Object.keys(score) as Act[]).reduce((a, b) => (score[b] > score[a] ? b : a));
     const actBy = because[act] ?? 'act model';
     // The act model's strongest features are worked out only when the explanation is read.
@@ -414,6 +417,15 @@ export function createEngine(deps: {
     );
   }
 
+  /**
+   * Hits with those of the one programme the message names first: "the Japan desk's phone number" must
+   * not be answered with another programme's contact entry because its words match better.
+   */
+  function inNamedProgramme(hits: Hit[], named: SchemeId | null): Hit[] {
+    if (!named) return hits;
+    return [...hits.filter((h) => h.entry.scheme === named), ...hits.filter((h) => h.entry.scheme !== named)];
+  }
+
   /** The desk for a request, from every signal the content gives, best first. */
   function route(
     u: Reading,
@@ -443,8 +455,12 @@ export function createEngine(deps: {
       });
     if (entry) add(entry.desk, 0.8, `owner of ${entry.id}`);
     // "Connect me with them": a request that names nothing goes to the desk the conversation was about.
-    if (conversationDesk && contextual)
-      add(conversationDesk, scheme === null && deskRules.length === 0 ? 2 : 1, 'conversation');
+    if (conversationDesk && (contextual || u.refersBack))
+      add(
+        conversationDesk,
+        u.refersBack || (scheme === null && deskRules.length === 0) ? 2 : 1,
+        u.refersBack ? 'conversation (referred to)' : 'conversation',
+      );
     const ranked = [...scores.entries()]
       .map(([id, s]) => ({ id, score: round(s.score), by: s.by.join(' + ') }))
       .sort((a, b) => b.score - a.score);

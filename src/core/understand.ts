@@ -22,6 +22,8 @@ export interface Reading {
   kinds: QuestionKind[];
   /** The message opens like an elliptical follow-up ("and the fund?"). */
   followUpCue: boolean;
+  /** The message points back at the conversation's subject ("that fund", "そちらの窓口"). */
+  refersBack: boolean;
   acts: Array<{ label: Act; p: number }>;
   /** Programmes named anywhere in the message. */
   programmes: Candidate[];
@@ -97,6 +99,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
   );
   const kinds = content.questionCues.kinds;
   const followUps = content.questionCues.followUps;
+  const backReferences = content.questionCues.backReferences;
 
   /** The kinds of question a text asks, most specific first (the order of the question-kinds file). */
   const kindsOf = (text: string): QuestionKind[] =>
@@ -164,6 +167,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         kind: asked[0] ?? null,
         kinds: asked,
         followUpCue: followUps.some((p) => p.test(focus)),
+        refersBack: backReferences.some((p) => p.test(norm)),
         acts: acts.predict(features),
         programmes: named(programmeNames.find(norm)),
         deskNames: named(deskNames.find(norm)),

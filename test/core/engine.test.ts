@@ -89,6 +89,25 @@ describe('engine: answers', () => {
     expect(r).toMatchObject({ action: 'answer', scheme: 'jbic-aguascalientes' });
     expect(r.text).toContain('October 26, 2015');
   });
+  it('answers from the programme the question names, not from a better-matching entry of another', () => {
+    const r = ask('What is the phone number of the Aguascalientes Japan desk?');
+    expect(r.text).not.toContain('3501-1511'); // METI's number, from the METI contact entry
+    expect(r.scheme === null || r.scheme === 'jbic-aguascalientes').toBe(true);
+  });
+  it('hands a request that points back at the conversation ("that fund") to the conversation\'s desk', () => {
+    ask('What is the SME Growth Support Fund?', 'back');
+    const r = ask(
+      'We are an investment company from Germany. Could someone put us in touch with that fund?',
+      'back',
+    );
+    expect(r).toMatchObject({ action: 'handoff', desk: 'sme-support-japan' });
+    expect(r.why?.desks[0]?.by).toMatch(/conversation \(referred to\)/);
+  });
+  it('reads a short question word inside a conversation as a question about its programme', () => {
+    ask('Tell me about the JETRO MOU with Chongqing', 'qword');
+    const r = ask('when did that happen?', 'qword');
+    expect(r).toMatchObject({ action: 'answer', scheme: 'jetro-chongqing' });
+  });
   it('says what it is when asked about itself, instead of opening a handoff', () => {
     for (const text of [
       'am I chatting with a human?',
