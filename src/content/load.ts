@@ -417,6 +417,7 @@ function parseQuestionKinds(raw: RawFile, problems: ContentProblem[]): QuestionC
 /** `messages/<lang>.yml`: English is complete; other languages may leave keys out (English is used). */
 function parseMessages(files: RawFile[], problems: ContentProblem[]): Record<string, Messages> {
   const out: Record<string, Messages> = {};
+  const lineOf = new Map<string, YamlSource['lineOf']>();
   for (const raw of files) {
     const lang = raw.file.replace(/^messages\//, '').replace(/\.yml$/, '');
     if (!LANG_CODE.test(lang)) {
@@ -431,6 +432,7 @@ function parseMessages(files: RawFile[], problems: ContentProblem[]): Record<str
     const validated = parseValidated(raw.text, raw.file, 1, MessagesFile, problems);
     if (!validated) continue;
     out[lang] = validated.data;
+    lineOf.set(lang, validated.source.lineOf);
   }
   const en = out.en;
   if (!en) {
@@ -442,25 +444,24 @@ function parseMessages(files: RawFile[], problems: ContentProblem[]): Record<str
     });
     return out;
   }
+  const keys = Object.keys(en);
   for (const [lang, messages] of Object.entries(out)) {
-    for (const key of Object.keys(messages))
-      if (!(key in en))
-        problems.push({
-          file: `messages/${lang}.yml`,
-          line: 1,
-          field: key,
-          message: `not in messages/en.yml${suggest(key, Object.keys(en)) ? ` (did you mean "${suggest(key, Object.keys(en))}"?)` : ''}`,
-        });
-    for (const lang2 of REQUIRED_LANGS)
-      if (lang === lang2)
-        for (const key of Object.keys(en))
-          if (!(key in messages))
-            problems.push({
-              file: `messages/${lang}.yml`,
-              line: 1,
-              field: key,
-              message: 'missing (required in every required language)',
-            });
+    const problem = (key: string, message: string, line = lineOf.get(lang)?.([key]) ?? 1) =>
+      problems.push({
+        file: `messages/${lang}.yml`,
+        line,
+        field: key,
+        message,
+      });
+    for (const key of Object.keys(messages)) {
+      if (key in en) continue;
+      const hint = suggest(key, keys);
+      problem(key, `not in messages/en.yml${hint ? ` (did you mean "${hint}"?)` : ''}`);
+    }
+    // Other languages may leave a key out (the English string is used); the required ones may not.
+    if ((REQUIRED_LANGS as readonly string[]).includes(lang))
+      for (const key of keys)
+        if (!(key in messages)) problem(key, 'missing (every required language has every key)', 1);
   }
   return out;
 }

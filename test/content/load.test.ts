@@ -139,6 +139,16 @@ describe('loadContent: what an admin sees for a bad file', () => {
       'knowledge/jetro-chongqing/programme.yml:1: programme "jetro-chongqing" has no overview entry (knowledge/jetro-chongqing/overview.md)',
     );
   });
+  it('reply strings: a misspelt key is placed on its line, a required language lacking a key is refused', async () => {
+    const ja = await readFile(join(repoRoot, 'messages/ja.yml'), 'utf8');
+    const at = ja.split('\n').findIndex((l) => l.startsWith('clarify:')) + 1;
+    expect(await problemsAfter('messages/ja.yml', (t) => t.replace(/^clarify:/m, 'clarfy:'))).toEqual([
+      `messages/ja.yml:${at}: clarfy: not in messages/en.yml (did you mean "clarify"?)`,
+      'messages/ja.yml:1: clarify: missing (every required language has every key)',
+    ]);
+    // Spanish may leave a key out: the English string is used.
+    expect(await problemsAfter('messages/es.yml', (t) => t.replace(/^clarify:.*$/m, ''))).toEqual([]);
+  });
   it('a bad user reference for staff', async () => {
     const desks = await readFile(join(repoRoot, 'knowledge/desks.yml'), 'utf8');
     const at = desks.split('\n').findIndex((l) => l.includes('staff: [web:jbic-staff, cli:jbic-staff]')) + 1;
