@@ -179,16 +179,23 @@ export function createEngine(deps: {
       terms <= THRESHOLDS.followUpTerms &&
       (u.followUpCue || (u.kind === null && scheme !== null && scheme !== ctx.scheme));
     const kind = u.kind ?? (elliptical ? (ctx?.kind ?? null) : null);
-    const queryTokens =
-      elliptical && ctx?.question ? [...tokenize(ctx.question), ...u.focusTokens] : u.focusTokens;
+    const kinds = u.kinds.length > 0 ? u.kinds : kind ? [kind] : [];
     const followUp = !scheme && ctx?.scheme ? ctx.scheme : null;
     const boostScheme = scheme ?? followUp ?? undefined;
     // An alternate question decides only when the programme is known: "who signed it?" alone is ambiguous.
-    const search = index.search(queryTokens, {
-      ...(boostScheme ? { exactKey: questionKey(u.focus) } : {}),
-      kinds: u.kinds.length > 0 ? u.kinds : kind ? [kind] : [],
-      ...(boostScheme ? { boostScheme, boost: scheme ? 1.6 : 2.5 } : {}),
-    });
+    const searchFor = (tokens: typeof u.focusTokens) =>
+      index.search(tokens, {
+        ...(boostScheme ? { exactKey: questionKey(u.focus) } : {}),
+        kinds,
+        ...(boostScheme ? { boostScheme, boost: scheme ? 1.6 : 2.5 } : {}),
+      });
+    const current = searchFor(u.focusTokens);
+    // An elliptical follow-up ("¿y el fondo?") is first read on its own words, in the conversation's
+    // programme; only when they answer nothing well are the last question's words added.
+    const search =
+      elliptical && ctx?.question && !isStrong(current.hits[0])
+        ? searchFor([...tokenize(ctx.question), ...u.focusTokens])
+        : current;
     // "Same question for the Mexico one": the entry on the same topic in the programme now named.
     const lastTopic = elliptical && scheme && ctx?.entry ? entries.get(ctx.entry)?.topic : undefined;
     const sameTopic = lastTopic ? entries.get(`${scheme}/${lastTopic}`) : undefined;
@@ -210,18 +217,15 @@ export function createEngine(deps: {
     }));
     // A question of a precise kind (how much, when…) is not answered by an entry that declares it answers
     // other kinds: "what is the interest rate?" must not get the entry about JBIC's role.
+    // ("How many offices, and at which organisations?" is answered by the entry that says who; the generic
+    // "what" that a Japanese "…なんですか" adds to any question does not count.)
     const wrongKind =
       kind !== null &&
       PRECISE_KINDS.has(kind) &&
       h1 !== undefined &&
       h1.entry.answers.length > 0 &&
-      !h1.entry.answers.includes(kind);
-    const strong =
-      h1 !== undefined &&
-      !wrongKind &&
-      h1.score >= THRESHOLDS.minScore &&
-      h1.coverage >= THRESHOLDS.minCoverage &&
-      h1.explained >= THRESHOLDS.minExplained;
+      !kinds.some((k) => k !== 'what' && h1.entry.answers.includes(k));
+    const strong = h1 !== undefined && !wrongKind && isStrong(h1);
 
     // What the person wants to do: the act model, with the rules' evidence added.
     const p = Object.fromEntries(u.acts.map((a) => [a.label, a.p])) as Record<Act, number>;
@@ -414,6 +418,16 @@ export function createEngine(deps: {
       fallback(null, confidenceOf(calibration, 'fallback', evidence), lang, rl),
       'ask: no entry answers it well enough',
       evidence,
+    );
+  }
+
+  /** A hit good enough to answer from: score, coverage of the question's known terms, share explained. */
+  function isStrong(h: Hit | undefined): h is Hit {
+    return (
+      h !== undefined &&
+      h.score >= THRESHOLDS.minScore &&
+      h.coverage >= THRESHOLDS.minCoverage &&
+      h.explained >= THRESHOLDS.minExplained
     );
   }
 

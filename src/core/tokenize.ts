@@ -9,7 +9,9 @@ const STOPWORDS = new Set(
     'some such no nor not only own same so than too very s t can will just don should now i me my myself we our ours ' +
     'you your yours he him his she her it its they them their what which whom this that these those am is are was ' +
     'were be been being have has had having do does did doing would could please tell know let us ' +
-    'el la los las de del y en un una que por para con se es al lo'
+    'el la los las de del y en un una que por para con se es al lo le les su sus nos mi me te tu este esta esto ' +
+    'estos estas ese esa eso esos esas todo toda todos todas muy mas más ya si sí no ni pero o u ' +
+    'ha han hay ser sido fue son está están era'
   ).split(' '),
 );
 
