@@ -13,13 +13,13 @@ import { confidenceOf, PRIOR_CALIBRATION } from './confidence.js';
 import type { Engine } from './engine-types.js';
 import { buildIntentRules, type IntentRules, type RuleMatch } from './intent-rules.js';
 import { type ConversationMemory, createConversationMemory } from './memory.js';
+import { routeRequest } from './route.js';
 import { buildSearchIndex, type Hit, questionKey, type SearchIndex } from './search-index.js';
 import { tokenize } from './tokenize.js';
 import {
   type Candidate,
   type Clock,
   type ContentLang,
-  type DeskId,
   type Explanation,
   type Inquiry,
   type Lang,
@@ -29,7 +29,7 @@ import {
   type SmalltalkKindLike,
   systemClock,
 } from './types.js';
-import { buildReader, type ModelCache, type Reader, type Reading } from './understand.js';
+import { buildReader, type ModelCache, type Reader } from './understand.js';
 
 /**
  * Thresholds of the decision. Scores are BM25F sums (see search-index.ts); coverage is the share of
@@ -263,7 +263,16 @@ export function createEngine(deps: {
     };
 
     const handoffTo = (decidedBy: string) => {
-      const routed = route(u, scheme, strong && h1 ? h1.entry : undefined, ctx?.desk ?? null, deskRules);
+      const routed = routeRequest(
+        { triage, programmeDesks, minScore: THRESHOLDS.minDeskScore },
+        {
+          reading: u,
+          scheme,
+          entry: strong && h1 ? h1.entry : undefined,
+          conversationDesk: ctx?.desk ?? null,
+          deskRules,
+        },
+      );
       why.desks = routed.candidates;
       const desk = routed.desk;
       const d = deskOf(content, desk) ?? deskOf(content, triage);
@@ -438,51 +447,6 @@ export function createEngine(deps: {
   function inNamedProgramme(hits: Hit[], named: SchemeId | null): Hit[] {
     if (!named) return hits;
     return [...hits.filter((h) => h.entry.scheme === named), ...hits.filter((h) => h.entry.scheme !== named)];
-  }
-
-  /** The desk for a request, from every signal the content gives, best first. */
-  function route(
-    u: Reading,
-    scheme: SchemeId | null,
-    entry: KnowledgeEntry | undefined,
-    conversationDesk: DeskId | null,
-    deskRules: RuleMatch[],
-  ): { desk: DeskId; score: number; margin: number; candidates: Candidate[] } {
-    const scores = new Map<DeskId, { score: number; by: string[] }>();
-    const add = (desk: DeskId, by: number, reason: string) => {
-      const s = scores.get(desk) ?? { score: 0, by: [] };
-      s.score += by;
-      s.by.push(reason);
-      scores.set(desk, s);
-    };
-    for (const d of u.deskNames) add(d.id, 2, d.by);
-    for (const m of deskRules.slice(0, 2))
-      if (m.rule.desk)
-        add(m.rule.desk, Math.min(2, m.patterns * 1.5 + m.keywords * 0.5), `rule ${m.rule.id}`);
-    // "Someone to talk to" reads as triage to the model; inside a conversation it means that conversation's desk.
-    const contextual = conversationDesk !== null && u.deskNames.length === 0;
-    for (const d of u.deskModel.slice(0, 3))
-      if (d.p > 0.1 && !(contextual && d.label === triage)) add(d.label, 5 * d.p, `desk model ${round(d.p)}`);
-    if (scheme)
-      (programmeDesks.get(scheme) ?? []).forEach((d, i) => {
-        add(d, i === 0 ? 0.8 : 0.4, `programme ${scheme}`);
-      });
-    if (entry) add(entry.desk, 0.8, `owner of ${entry.id}`);
-    // "Connect me with them": a request that names nothing goes to the desk the conversation was about.
-    if (conversationDesk && (contextual || u.refersBack))
-      add(
-        conversationDesk,
-        u.refersBack || (scheme === null && deskRules.length === 0) ? 2 : 1,
-        u.refersBack ? 'conversation (referred to)' : 'conversation',
-      );
-    const ranked = [...scores.entries()]
-      .map(([id, s]) => ({ id, score: round(s.score), by: s.by.join(' + ') }))
-      .sort((a, b) => b.score - a.score);
-    const top = ranked[0];
-    const second = ranked[1]?.score ?? 0;
-    if (!top || top.score < THRESHOLDS.minDeskScore)
-      return { desk: triage, score: top?.score ?? 0, margin: 0, candidates: ranked.slice(0, 4) };
-    return { desk: top.id, score: top.score, margin: top.score - second, candidates: ranked.slice(0, 4) };
   }
 
   function answer(hit: Hit, intent: string | null, confidence: number, lang: Lang): Reply {
