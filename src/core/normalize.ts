@@ -5,6 +5,8 @@ const SLACK_TOKEN = /<([@#!][^>|]*)(\|[^>]*)?>/g; // <@U123>, <#C123|general>, <
 const SLACK_LINK = /<((?:https?|mailto):[^>|]*)(?:\|([^>]*))?>/gi;
 const TEAMS_AT = /<at>[^<]*<\/at>/gi;
 const HTML_TAG = /<\/?[a-z][^>]*>/gi;
+/** Script and style elements, with what is inside them: code, not words of the question. */
+const HTML_CODE = /<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
 const URL = /\b(?:https?:\/\/|www\.)\S+/gi;
 /** C0/C1 controls except tab and newline, zero-width and bidi controls, BOM, variation selectors. */
 function isInvisible(code: number): boolean {
@@ -38,6 +40,7 @@ export function normalise(input: string): string {
     )
     .replace(SLACK_TOKEN, ' ')
     .replace(TEAMS_AT, ' ')
+    .replace(HTML_CODE, ' ')
     .replace(HTML_TAG, ' ')
     .replace(URL, ' ')
     .normalize('NFKC')

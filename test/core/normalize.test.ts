@@ -22,4 +22,8 @@ describe('normalise', () => {
   it('returns an empty string for whitespace', () => {
     expect(normalise(' \n\t ')).toBe('');
   });
+  it('drops script and style elements with their contents, not only their tags', () => {
+    expect(normalise('<script>alert(1)</script><b>SBIC</b> とは')).toBe('sbic とは');
+    expect(normalise('<style>p{color:red}</style>When?')).toBe('when?');
+  });
 });
