@@ -218,7 +218,7 @@ function report(r: {
     '',
     '## Start-up and memory',
     '',
-    `Process start to \`/readyz\` 200: ${r.startup.readyMs} ms (baseline, a bare node:http server started the same way: ${r.startup.bareMs} ms). Resident memory: ${r.startup.rssMbAfterStart.toFixed(0)} MB after start, ${r.startup.rssMbAt5k.toFixed(0)} MB after 5,000 inquiries, ${r.startup.rssMbAt10k.toFixed(0)} MB after 10,000.`,
+    `Process start to \`/readyz\` 200: ${r.startup.readyMs} ms with the trained models kept from an earlier start${r.startup.firstReadyMs ? `, ${r.startup.firstReadyMs} ms for the first start on an empty data directory (trains them)` : ''} (baseline, a bare node:http server started the same way: ${r.startup.bareMs} ms). Resident memory: ${r.startup.rssMbAfterStart.toFixed(0)} MB after start, ${r.startup.rssMbAt5k.toFixed(0)} MB after 5,000 inquiries, ${r.startup.rssMbAt10k.toFixed(0)} MB after 10,000.`,
     '',
   ];
   return lines.join('\n');
