@@ -8,11 +8,6 @@ export function inLang<T>(text: Localized<T>, lang: ContentLang): T {
   return text[lang] ?? text.en;
 }
 
-/** The languages a localized value carries. */
-export function langsOf(text: Localized<unknown>): ContentLang[] {
-  return Object.keys(text).filter((l) => text[l] !== undefined);
-}
-
 /** One knowledge entry: `knowledge/<scheme>/<topic>.md`. */
 export interface KnowledgeEntry {
   /** `<scheme>/<topic>`, the file path under `knowledge/` without `.md`. */

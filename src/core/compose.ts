@@ -39,11 +39,6 @@ export function choiceFor(entry: KnowledgeEntry, lang: ContentLang): Choice {
   return { label: inLang(entry.title, lang), query: questions[0] ?? inLang(entry.title, lang) };
 }
 
-/** The language a reply to `lang` is written in: `lang` when the entry (or the strings) have it, else English. */
-export function replyLangFor(lang: Lang, available: (lang: string) => boolean): ContentLang {
-  return available(lang) ? lang : 'en';
-}
-
 export function answerText(
   content: Content,
   entry: KnowledgeEntry,
