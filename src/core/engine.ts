@@ -47,7 +47,7 @@ export const THRESHOLDS = {
   /** A question of a kind (who, when…) with no programme: runners-up this close are as likely. */
   clarifyKindRatio: 0.75,
   /** The same topic in another programme matching this share of the question's terms makes it ambiguous. */
-  clarifyTopicCoverage: 0.6,
+  clarifyTopicCoverage: 0.5,
   /** A desk needs this routing score, else the request goes to triage. */
   minDeskScore: 0.9,
   /** An answer less likely right than this is not given: the bot offers a person instead. */

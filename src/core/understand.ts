@@ -114,13 +114,15 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
     const scored = sentences.map((s, i) => {
       const p = acts.predict(featureIds(s));
       const want = p.filter((x) => x.label === 'ask' || x.label === 'request').reduce((a, x) => a + x.p, 0);
-      const asks = /[?？]/.test(s) || kindOf(s) !== null ? 0.4 : 0;
+      const asks = /[?？]/.test(s) || kindOf(s) !== null;
       const late = i === sentences.length - 1 ? 0.15 : 0;
-      return { s, score: want + asks + late };
+      return { s, asks, score: want + (asks ? 0.4 : 0) + late };
     });
     const best = Math.max(...scored.map((x) => x.score));
+    // Every sentence that asks is part of the question ("who gives the advice? only JBIC?"); of the
+    // rest, only those that read as much like a question or request as the best one.
     return scored
-      .filter((x) => x.score >= best * 0.9)
+      .filter((x) => (x.asks && x.score >= best * 0.6) || x.score >= best * 0.9)
       .map((x) => x.s)
       .join(' ');
   }
