@@ -198,7 +198,13 @@ export function createEngine(deps: {
         : current;
     // "Same question for the Mexico one": the entry on the same topic in the programme now named.
     const lastTopic = elliptical && scheme && ctx?.entry ? entries.get(ctx.entry)?.topic : undefined;
-    const sameTopic = lastTopic ? entries.get(`${scheme}/${lastTopic}`) : undefined;
+    // The answer to "which programme do you mean?": the choice offered for the programme now named.
+    const lastReply = ctx?.turns.at(-1)?.reply;
+    const chosen =
+      elliptical && lastReply?.action === 'clarify' && scheme
+        ? lastReply.entries.map((id) => entries.get(id)).find((e) => e?.scheme === scheme)
+        : undefined;
+    const sameTopic = chosen ?? (lastTopic ? entries.get(`${scheme}/${lastTopic}`) : undefined);
     const [h1, h2] = sameTopic
       ? [
           {

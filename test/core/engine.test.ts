@@ -83,6 +83,16 @@ describe('engine: answers', () => {
     const r = ask('who signed it?', 'stay');
     expect(r).toMatchObject({ action: 'answer', scheme: 'jbic-aguascalientes' });
   });
+  it('takes a short reply to "which programme?" as the choice it offered', () => {
+    expect(ask('who signed it?', 'choice').action).toBe('clarify');
+    const r = ask('the Chongqing one', 'choice');
+    expect(r).toMatchObject({
+      action: 'answer',
+      scheme: 'jetro-chongqing',
+      entries: ['jetro-chongqing/signing'],
+    });
+    expect(r.text).toContain('Miyamoto');
+  });
   it('reads an elliptical follow-up against the last question', () => {
     ask('When was the JETRO Chongqing MOU signed?', 'ellipsis');
     const r = ask('and the Aguascalientes one?', 'ellipsis');
