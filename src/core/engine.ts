@@ -246,7 +246,9 @@ export function createEngine(deps: {
     if (deskPattern) push('request', 0.5, `rule ${deskPattern.rule.id}`);
     // A greeting before a real question ("こんにちは。ジャパンデスクとは？") is the question.
     const greetingThenQuestion = strong && kind !== null && small?.rule.smalltalk === 'greeting';
-    if (small && (small.patterns > 0 || terms <= 4) && !greetingThenQuestion)
+    // A smalltalk keyword decides only in a short message: "help" in the last line of a long request does not.
+    const messageTerms = new Set(u.tokens.map((t) => t.term)).size;
+    if (small && (small.patterns > 0 || messageTerms <= 4) && !greetingThenQuestion)
       push('chat', 0.6, `rule ${small.rule.id}`);
     if (outOfScope) push('out-of-scope', outOfScope.patterns > 0 ? 1 : 0.5, `rule ${outOfScope.rule.id}`);
     if (search.exact) push('ask', 1, 'an alternate question of an entry');
