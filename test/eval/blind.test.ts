@@ -22,7 +22,8 @@ const SETS = [
   { file: 'blind-confirm3.jsonl', cases: 150, floor: 0.9 },
   { file: 'blind-confirm4.jsonl', cases: 150, floor: 0.92 },
   { file: 'blind-confirm5.jsonl', cases: 150, floor: 0.9 },
-  { file: 'blind-confirm6.jsonl', cases: 150, floor: 0.84 },
+  { file: 'blind-confirm6.jsonl', cases: 150, floor: 0.87 },
+  { file: 'blind-confirm7.jsonl', cases: 150, floor: 0.89 },
 ] as const;
 
 let content: Content;
