@@ -4,9 +4,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { startApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { loadContent } from '../src/content/load.js';
-import { startServer } from '../src/server/app.js';
 import { loadConversationCases } from '../test/conversations/cases.js';
 import { benchRealContent, benchSynthetic, type EngineSizeResult } from './engine.js';
 import { markdownTable } from './markdown.js';
@@ -62,7 +62,7 @@ async function main() {
   const { fixed: bareFixed, max: bareMax, burst: burstBare } = await measure(bare.url);
   await bare.stop();
   const dir = await mkdtemp(join(process.env.TMPDIR ?? '/tmp', 'madoguchi-bench-slack-'));
-  const ours = await startServer({
+  const ours = await startApp({
     config: loadConfig({
       PORT: '0',
       SLACK_BOT_TOKEN: 'xoxb-bench',

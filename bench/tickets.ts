@@ -26,6 +26,7 @@ const desks: DeskDirectory = {
     {
       id: 'jbic',
       name: { en: 'JBIC', ja: 'JBIC' },
+      lang: 'en',
       takes: { en: '', ja: '' },
       aliases: { en: [], ja: [] },
       descriptions: { en: [], ja: [] },

@@ -55,8 +55,16 @@ export interface SlackConfig {
   listen: 'mentions' | 'all';
 }
 
+/**
+ * How `/api/messages` runs. `authenticated`: every activity needs a valid Bot Framework token.
+ * `emulator`: no authentication at all, so a caller can pose as any user and choose the serviceUrl
+ * the bot posts to; allowed only where nobody else can reach it. `off`: no Teams route.
+ */
+export type TeamsMode = 'authenticated' | 'emulator' | 'off';
+
 export interface TeamsConfig {
-  /** Undefined: emulator mode (no authentication), never in production. */
+  mode: TeamsMode;
+  /** Set exactly when `mode` is `authenticated`. */
   appId?: string;
   appPassword?: string;
   appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
@@ -76,9 +84,35 @@ export interface Config {
   teams: TeamsConfig;
   /** No platform credentials: serve the local page (loopback only) and Teams in emulator mode. */
   localMode: boolean;
+  /** Human lines for the operator, logged once at start; never secrets. */
+  notices: string[];
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/**
+ * Decides the Teams mode. Without an app id nothing authenticates activities, so the emulator is
+ * allowed only on a developer's machine: outside production, on loopback, and with no other platform
+ * configured (a Slack deployment would otherwise expose an unauthenticated Teams door next to it).
+ */
+function teamsMode(e: {
+  appId: string | undefined;
+  env: Env['NODE_ENV'];
+  host: string;
+  otherPlatform: boolean;
+}): TeamsMode {
+  if (e.appId) return 'authenticated';
+  if (e.env !== 'production' && LOOPBACK.test(e.host) && !e.otherPlatform) return 'emulator';
+  return 'off';
+}
+
+/** What the operator should know about the Teams mode; nothing when Teams is authenticated. */
+function teamsNotices(mode: TeamsMode): string[] {
+  if (mode === 'emulator')
+    return ['Teams runs in emulator mode on loopback: activities are not authenticated'];
+  if (mode === 'off') return ['Teams is off: set MicrosoftAppId and MicrosoftAppPassword to enable it'];
+  return [];
+}
 
 /** Reads and validates the environment once, listing every problem. The only reader of `process.env`. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -117,7 +151,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.MicrosoftAppType === 'SingleTenant' && e.MicrosoftAppId && !e.MicrosoftAppTenantId) {
     problems.push('MicrosoftAppTenantId: required when MicrosoftAppType is SingleTenant');
   }
+  const mode = teamsMode({
+    appId: e.MicrosoftAppId,
+    env: e.NODE_ENV,
+    host: e.HOST,
+    otherPlatform: slack !== null,
+  });
   const teams: TeamsConfig = {
+    mode,
     appType: e.MicrosoftAppType,
     ...(e.MicrosoftAppId ? { appId: e.MicrosoftAppId } : {}),
     ...(e.MicrosoftAppPassword ? { appPassword: e.MicrosoftAppPassword } : {}),
@@ -147,5 +188,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     slack,
     teams,
     localMode,
+    notices: teamsNotices(mode),
   };
 }

@@ -1,15 +1,17 @@
 import pino from 'pino';
+import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { ContentError, formatProblem } from './content/load.js';
-import { startServer } from './server/app.js';
+import { EnvFileError, loadDotEnv } from './env-file.js';
 import { TicketStoreError } from './tickets/errors.js';
 
 // Wiring only: configuration -> server (content, engine, tickets, channels) -> signals.
 let config: ReturnType<typeof loadConfig>;
 try {
+  loadDotEnv();
   config = loadConfig(process.env);
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof EnvFileError)) throw error;
   process.stderr.write(`${error.message}\nSee .env.example and the README's configuration section.\n`);
   process.exit(1);
 }
@@ -32,7 +34,7 @@ const logger = pino({
 });
 
 try {
-  const server = await startServer({ config, logger });
+  const server = await startApp({ config, logger });
   if (config.localMode) {
     process.stderr.write(
       `\nMadoguchi is running in local mode: open ${server.url}/ (no Slack or Teams credentials set).\n\n`,

@@ -54,3 +54,41 @@ describe('configuration', () => {
     expect(c.slack).toMatchObject({ botToken: 'xoxb-1', signingSecret: 's', listen: 'mentions' });
   });
 });
+
+describe('Teams mode', () => {
+  const slack = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
+  const teams = { MicrosoftAppId: 'app', MicrosoftAppPassword: 'pw' };
+  const EMULATOR = 'Teams runs in emulator mode on loopback: activities are not authenticated';
+  const OFF = 'Teams is off: set MicrosoftAppId and MicrosoftAppPassword to enable it';
+
+  it('is authenticated whenever an app id is set, with nothing to notice', () => {
+    for (const env of [
+      teams,
+      { ...teams, HOST: '0.0.0.0', NODE_ENV: 'production' },
+      { ...teams, ...slack },
+    ]) {
+      expect(loadConfig(env)).toMatchObject({ teams: { mode: 'authenticated', appId: 'app' }, notices: [] });
+    }
+  });
+  it('runs the emulator only in local mode on loopback, and says so', () => {
+    for (const HOST of ['127.0.0.1', '::1', 'localhost']) {
+      expect(loadConfig({ HOST })).toMatchObject({ teams: { mode: 'emulator' }, notices: [EMULATOR] });
+    }
+    expect(loadConfig({ NODE_ENV: 'test' }).teams.mode).toBe('emulator');
+  });
+  it('is off, not unauthenticated, next to Slack on a public interface (NODE_ENV unset)', () => {
+    const c = loadConfig({ ...slack, HOST: '0.0.0.0' });
+    expect(c.teams.mode).toBe('off');
+    expect(c.teams.appId).toBeUndefined();
+    expect(c.notices).toEqual([OFF]);
+  });
+  it('is off next to Slack even on loopback, and in production', () => {
+    expect(loadConfig(slack).teams.mode).toBe('off');
+    expect(loadConfig({ ...slack, NODE_ENV: 'production' }).teams.mode).toBe('off');
+  });
+  it('keeps local mode meaning "no platform credentials"', () => {
+    expect(loadConfig({}).localMode).toBe(true);
+    expect(loadConfig(slack).localMode).toBe(false);
+    expect(loadConfig(teams).localMode).toBe(false);
+  });
+});

@@ -1,7 +1,8 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { CONTENT_FOLDERS, ContentError, formatProblem, loadContent } from '../src/content/load.js';
 import type { Content } from '../src/content/types.js';
 
@@ -55,4 +56,18 @@ export async function until<T>(fn: () => T | undefined | false, what: string, ms
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The parts of `knowledge/desks.yml` tests change, as data. */
+export interface DesksData {
+  admins: string[];
+  desks: Array<{ id: string; lang?: string; staff: string[]; notify: Record<string, string> }>;
+}
+
+/** Edits `knowledge/desks.yml` in a content copy as data (the YAML document's object), not as text. */
+export async function editDesks(dir: string, edit: (desks: DesksData) => void): Promise<void> {
+  const file = join(dir, 'knowledge/desks.yml');
+  const data = parse(await readFile(file, 'utf8')) as DesksData;
+  edit(data);
+  await writeFile(file, stringify(data));
 }

@@ -1,4 +1,4 @@
-import { checkLanguages, ENTRY_LANGS } from '../content/check.js';
+import { checkLanguages, checkMessages, ENTRY_LANGS } from '../content/check.js';
 import { formatProblem } from '../content/errors.js';
 import { loadForCli } from './content.js';
 import type { CliCommand } from './io.js';
@@ -15,7 +15,7 @@ export const runKb: CliCommand = async (args, io) => {
   if (!content) return 1;
   const { knowledge, intents, desks, programmes } = content;
   if (sub === 'check') {
-    const problems = checkLanguages(content);
+    const problems = [...checkLanguages(content), ...checkMessages(content)];
     for (const p of problems) io.stderr.write(`${formatProblem(p)}\n`);
     if (problems.length > 0) {
       io.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'}.\n`);

@@ -50,6 +50,37 @@ export function checkLanguages(content: Content): ContentProblem[] {
   return problems;
 }
 
+const placeholders = (text: string) =>
+  [...text.matchAll(/\{(\w+)\}/g)]
+    .map((m) => m[1])
+    .sort()
+    .join(',');
+
+/**
+ * Checks of the strings table: every language of ENTRY_LANGS has every key of `messages/en.yml`
+ * (people see these labels on every card and button), with the same `{placeholders}`.
+ */
+export function checkMessages(content: Content): ContentProblem[] {
+  const problems: ContentProblem[] = [];
+  const en = content.messages.en ?? {};
+  for (const lang of ENTRY_LANGS) {
+    const messages = content.messages[lang] ?? {};
+    for (const [key, text] of Object.entries(en)) {
+      const file = `messages/${lang}.yml`;
+      const own = messages[key];
+      if (own === undefined) problems.push({ file, line: 1, field: key, message: 'missing' });
+      else if (placeholders(own) !== placeholders(text))
+        problems.push({
+          file,
+          line: 1,
+          field: key,
+          message: `placeholders {${placeholders(own)}} differ from English {${placeholders(text)}}`,
+        });
+    }
+  }
+  return problems;
+}
+
 function titleProblem(title: string, lang: string, e: KnowledgeEntry): string | undefined {
   const detected = detectLanguage(normalise(title));
   if (lang === 'ja' && !CJK.test(title)) return 'is not Japanese';

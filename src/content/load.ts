@@ -92,7 +92,7 @@ export async function loadContent(dir: string): Promise<Content> {
   );
   crossCheck(located, locatedIntents, entryIds, problems);
   if (desks) checkReferences(located, locatedIntents, programmes, desks, problems);
-  const knowledge = located.map((l) => l.entry);
+  const knowledge = located.map((l) => withProgrammeLink(l.entry, programmes));
   const intents = locatedIntents.map((l) => l.rule);
 
   if (problems.length > 0 || !desks || !acts) throw new ContentError(problems);
@@ -117,6 +117,18 @@ export async function loadContent(dir: string): Promise<Content> {
     version: hash.digest('hex').slice(0, 12),
     loadedAt: new Date().toISOString(),
   };
+}
+
+/** An entry's source takes its programme's link, or its note saying why there is none, unless it has its own. */
+function withProgrammeLink(
+  entry: KnowledgeEntry,
+  programmes: Array<{ programme: Programme }>,
+): KnowledgeEntry {
+  if (entry.source.url || entry.source.urlNote) return entry;
+  const source = programmes.find((p) => p.programme.id === entry.scheme)?.programme.source;
+  if (source?.url) return { ...entry, source: { ...entry.source, url: source.url } };
+  if (source?.url_note) return { ...entry, source: { ...entry.source, urlNote: source.url_note } };
+  return entry;
 }
 
 async function readTree(dir: string, sub: string, accept: (file: string) => boolean): Promise<RawFile[]> {
@@ -222,7 +234,13 @@ function parseKnowledge(raw: RawFile, problems: ContentProblem[]): LocatedEntry 
     body: bodies as Localized,
     questions: fm.questions as Localized<string[]>,
     tags: withRequired(fm.tags),
-    source: { ...fm.source, url: fm.source.url ?? '' },
+    source: {
+      publisher: fm.source.publisher,
+      title: fm.source.title,
+      date: fm.source.date,
+      url: fm.source.url ?? '',
+      ...(fm.source.url_note ? { urlNote: fm.source.url_note } : {}),
+    },
     asOf: fm.as_of,
     related: fm.related,
     file,
@@ -274,7 +292,14 @@ async function parseProgramme(
       id: p.id,
       name: p.name as Localized,
       aliases: withRequired(p.aliases),
-      source: p.source,
+      source: {
+        publisher: p.source.publisher,
+        title: p.source.title,
+        date: p.source.date,
+        file: p.source.file,
+        ...(p.source.url ? { url: p.source.url } : {}),
+        ...(p.source.url_note ? { url_note: p.source.url_note } : {}),
+      },
       sourceText: sourceText.text,
       desks: p.desks,
       reviewDays: p.review_days,
@@ -339,6 +364,7 @@ function parseDesks(
   const desks: Desk[] = validated.data.desks.map((d) => ({
     id: d.id,
     name: d.name as Localized,
+    lang: d.lang,
     takes: d.takes as Localized,
     aliases: withRequired(d.aliases),
     descriptions: withRequired(d.descriptions),

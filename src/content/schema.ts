@@ -47,6 +47,8 @@ export const KnowledgeFrontMatter = z.strictObject({
     title: text,
     date: isoDate,
     url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+    /** Where the exact page is not known: says so, instead of linking an index page as the source. */
+    url_note: text.optional(),
   }),
   as_of: isoDate,
   related: z.array(z.string()).default([]),
@@ -57,7 +59,14 @@ export const ProgrammeFile = z.strictObject({
   id: kebab,
   name: localized(text),
   aliases: localizedList,
-  source: z.strictObject({ publisher: text, title: text, date: isoDate, file: text }),
+  source: z.strictObject({
+    publisher: text,
+    title: text,
+    date: isoDate,
+    file: text,
+    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+    url_note: text.optional(),
+  }),
   desks: z.array(desk).min(1, 'needs at least one desk'),
   review_days: z.number().int().positive('must be a positive number of days').default(365),
   renderings: z.record(z.string(), textList).default({}),
@@ -74,6 +83,11 @@ export const DesksFile = z.strictObject({
     z.strictObject({
       id: desk,
       name: localized(text),
+      /** The language the desk's staff read: their ticket cards are written in it. */
+      lang: z
+        .string()
+        .regex(/^[a-z]{2}(-[A-Za-z]{2,4})?$/, 'expected a language code')
+        .default('en'),
       takes: localized(text),
       aliases: localizedList,
       descriptions: localizedList,
@@ -187,10 +201,11 @@ export const CalibrationFile = z.strictObject({
 export const KNOWN_KEYS = {
   knowledge: Object.keys(KnowledgeFrontMatter.shape),
   programme: Object.keys(ProgrammeFile.shape),
-  source: ['publisher', 'title', 'date', 'url', 'file'],
+  source: ['publisher', 'title', 'date', 'url', 'url_note', 'file'],
   desk: [
     'id',
     'name',
+    'lang',
     'takes',
     'aliases',
     'descriptions',

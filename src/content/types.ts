@@ -38,7 +38,7 @@ export interface Programme {
   name: Localized;
   /** Ways people name the programme (short names, places, partners), per language. */
   aliases: Localized<string[]>;
-  source: { publisher: string; title: string; date: string; file: string };
+  source: { publisher: string; title: string; date: string; file: string; url?: string; url_note?: string };
   /** The announcement's text (the programme folder's source file), for the faithfulness check. */
   sourceText: string;
   /** Desks that take this programme's requests; the first is the default. */
@@ -59,6 +59,8 @@ export interface DeskNotify {
 export interface Desk {
   id: DeskId;
   name: Localized;
+  /** The language the desk's staff read (their ticket cards). */
+  lang: ContentLang;
   takes: Localized;
   /** Names of the organisation behind the desk: official, short, abbreviations, in every language. */
   aliases: Localized<string[]>;

@@ -48,9 +48,12 @@ export interface Inquiry {
 export interface SourceRef {
   publisher: string;
   title: string;
+  /** The exact page of the announcement, or '' where it is not known (then `urlNote` says so). */
   url: string;
   /** ISO date, YYYY-MM-DD. */
   date: string;
+  /** Why there is no link, e.g. "the exact page of this announcement is not known". */
+  urlNote?: string;
 }
 
 /** A button-like option: shown as `label`, sends `query` back as the next inquiry when chosen. */

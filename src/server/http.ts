@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Route } from './types.js';
+
+/** One HTTP route: a channel's endpoint, a health check. */
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void;
+}
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -21,8 +27,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** Reads a JSON body of at most `limit` bytes. */
-export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+/** Reads a body of at most `limit` bytes. */
+export async function readRaw(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -30,8 +36,14 @@ export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     if (size > limit) throw new HttpError(413, `request body over ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
+  return Buffer.concat(chunks);
+}
+
+/** Reads a JSON body of at most `limit` bytes. */
+export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const raw = await readRaw(req, limit);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+    return JSON.parse(raw.toString('utf8') || 'null');
   } catch {
     throw new HttpError(400, 'request body is not valid JSON');
   }

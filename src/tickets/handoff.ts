@@ -3,7 +3,16 @@ import type { DeskId, Lang, Reply, Turn } from '../core/types.js';
 import type { TicketService } from './service-types.js';
 import type { HandoffPacket, Origin, Requester, Ticket } from './types.js';
 
-const MAX_TEXT = 20_000;
+/**
+ * How much of a request the packet keeps. Staff act on the packet alone, so the request and what the
+ * company needs are kept whole; the HTTP layer already bounds a message at 100 KB, and these caps only
+ * guard the ticket file against an input that was not.
+ */
+const LIMITS = {
+  text: 200_000,
+  turn: 20_000,
+  details: { company: 500, contact: 500, need: 200_000 },
+} as const;
 
 export interface HandoffDetails {
   company?: string;
@@ -23,7 +32,7 @@ export function buildPacket(input: {
   const lastAnswer = [...input.transcript].reverse().find((t) => t.reply.action === 'answer');
   const reply = input.reply;
   return {
-    text: input.text.slice(0, MAX_TEXT),
+    text: input.text.slice(0, LIMITS.text),
     lang: input.lang,
     intent: reply?.intent ?? null,
     confidence: input.confidence ?? reply?.confidence ?? 0,
@@ -32,15 +41,21 @@ export function buildPacket(input: {
       ? { botAnswer: { text: lastAnswer.reply.text, sources: [], entries: lastAnswer.reply.entries } }
       : {}),
     transcript: input.transcript.flatMap((t) => [
-      { at: t.at, who: 'user' as const, text: t.text.slice(0, 2000) },
-      { at: t.at, who: 'bot' as const, text: t.reply.text.slice(0, 2000) },
+      { at: t.at, who: 'user' as const, text: t.text.slice(0, LIMITS.turn) },
+      { at: t.at, who: 'bot' as const, text: t.reply.text.slice(0, LIMITS.turn) },
     ]),
-    details: Object.fromEntries(
-      Object.entries(input.details)
-        .map(([k, v]) => [k, typeof v === 'string' ? v.trim().slice(0, 2000) : v])
-        .filter(([, v]) => typeof v === 'string' && v.length > 0),
-    ),
+    details: boundedDetails(input.details),
   };
+}
+
+/** The details given, trimmed and each within its limit; empty ones left out. */
+function boundedDetails(details: HandoffDetails): HandoffDetails {
+  const kept: HandoffDetails = {};
+  for (const key of Object.keys(LIMITS.details) as Array<keyof HandoffDetails>) {
+    const value = details[key]?.trim().slice(0, LIMITS.details[key]);
+    if (value) kept[key] = value;
+  }
+  return kept;
 }
 
 /** Opens (idempotently, by key) the ticket for a handoff, with the packet built from the conversation. */

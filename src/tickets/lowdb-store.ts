@@ -1,8 +1,9 @@
-import { mkdir, open as openFile, readFile, rm } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
+import type { Logger } from 'pino';
 import { type Journal, JournalError, openJournal } from '../storage/journal.js';
 import { TicketError, TicketStoreError } from './errors.js';
 import { formatTicketId, matches, type TicketStore } from './store.js';
@@ -38,6 +39,8 @@ export interface LowdbTicketStoreOptions {
   compactEvery?: number;
   /** fdatasync each journal write (default true). */
   sync?: boolean;
+  /** Told when a stale lock file is taken over. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /**
@@ -51,7 +54,7 @@ export interface LowdbTicketStoreOptions {
  *
  * Writes are serialised on one promise chain; a change is applied to a copy and committed in memory
  * only once it is on disk, so a failed write changes nothing. A lock file keeps a second process off
- * the same data.
+ * the same data; one whose process is gone, or that names none (empty or garbled), is taken over.
  */
 export function createLowdbTicketStore(opts: LowdbTicketStoreOptions): TicketStore {
   const file = join(opts.dataDir, opts.fileName ?? 'tickets.json');
@@ -110,9 +113,7 @@ export function createLowdbTicketStore(opts: LowdbTicketStoreOptions): TicketSto
     const mine = JSON.stringify({ pid: process.pid, host: hostname() });
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const handle = await openFile(lockFile, 'wx');
-        await handle.writeFile(mine);
-        await handle.close();
+        await createLockFile(lockFile, mine);
         locked = true;
         return;
       } catch (error) {
@@ -120,31 +121,86 @@ export function createLowdbTicketStore(opts: LowdbTicketStoreOptions): TicketSto
           throw new TicketStoreError(
             'STORE_UNREADABLE',
             `${file}: cannot create the lock file ${lockFile} (${(error as NodeJS.ErrnoException).code})`,
-            {
-              cause: error,
-            },
+            { cause: error },
           );
         }
-        const holder = await readFile(lockFile, 'utf8').then(
-          (t) => JSON.parse(t) as { pid?: number; host?: string },
-          () => ({}) as { pid?: number; host?: string },
-        );
-        if (holder.pid && holder.host === hostname() && isAlive(holder.pid)) {
-          throw new TicketStoreError(
-            'STORE_LOCKED',
-            `${file} is in use by process ${holder.pid}; stop it, or give this process its own MADOGUCHI_DATA_DIR`,
-          );
-        }
-        if (holder.pid && holder.host && holder.host !== hostname()) {
-          throw new TicketStoreError(
-            'STORE_LOCKED',
-            `${file} is locked by process ${holder.pid} on ${holder.host}; one process at a time uses it: stop that one, or delete ${lockFile} if that host is gone`,
-          );
-        }
-        await rm(lockFile, { force: true }); // stale: its process is gone
       }
+      // Unreadable now: its holder released it meanwhile, so try again.
+      const text = await readFile(lockFile, 'utf8').catch(() => undefined);
+      const holder = text === undefined ? undefined : parseHolder(text);
+      if (text !== undefined && !holder) {
+        opts.logger?.warn(
+          { lockFile },
+          `${lockFile} is empty or garbled (a start cut short, e.g. on a full disk, leaves one); taking it over as stale`,
+        );
+      }
+      if (holder?.host === hostname() && isAlive(holder.pid)) {
+        throw new TicketStoreError(
+          'STORE_LOCKED',
+          `${file} is in use by process ${holder.pid}; stop it, or give this process its own MADOGUCHI_DATA_DIR`,
+        );
+      }
+      if (holder && holder.host !== hostname()) {
+        throw new TicketStoreError(
+          'STORE_LOCKED',
+          `${file} is locked by process ${holder.pid} on ${holder.host}; one process at a time uses it: stop that one, or delete ${lockFile} if that host is gone`,
+        );
+      }
+      await rm(lockFile, { force: true }); // stale: its process is gone, or it names none
     }
     throw new TicketStoreError('STORE_LOCKED', `${file}: could not take the lock ${lockFile}`);
+  }
+
+  async function releaseLock(): Promise<void> {
+    if (!locked) return;
+    await rm(lockFile, { force: true });
+    locked = false;
+  }
+
+  /** Reads the snapshot and replays the journal over it. */
+  async function load(): Promise<void> {
+    const low = new Low<StoreData>(new JSONFile<StoreData>(file), structuredClone(EMPTY));
+    try {
+      await low.read();
+    } catch (error) {
+      const code = error instanceof SyntaxError ? 'STORE_CORRUPT' : 'STORE_UNREADABLE';
+      throw new TicketStoreError(
+        code,
+        `${file}: ${code === 'STORE_CORRUPT' ? 'not valid JSON' : 'cannot be read'} (${(error as Error).message}); refusing to start so it is not overwritten`,
+        { cause: error },
+      );
+    }
+    const data = low.data as Partial<StoreData> | null;
+    if (data?.format !== 1 || !Array.isArray(data.tickets) || typeof data.seq !== 'number') {
+      throw new TicketStoreError(
+        'STORE_CORRUPT',
+        `${file}: not a Madoguchi ticket file (expected {"format":1,"seq":…,"tickets":[…]}); refusing to start so it is not overwritten`,
+      );
+    }
+    let opened: Awaited<ReturnType<typeof openJournal<JournalRecord>>>;
+    try {
+      opened = await openJournal(journalFile, {
+        parse: parseRecord,
+        ...(opts.sync === false ? { sync: false } : {}),
+      });
+    } catch (error) {
+      const corrupt = error instanceof JournalError && error.code === 'JOURNAL_CORRUPT';
+      throw new TicketStoreError(
+        corrupt ? 'STORE_CORRUPT' : 'STORE_UNREADABLE',
+        `${(error as Error).message}; refusing to start so it is not overwritten`,
+        { cause: error },
+      );
+    }
+    byId.clear();
+    byKey.clear();
+    for (const t of low.data.tickets) remember(t);
+    seq = low.data.seq;
+    for (const r of opened.records) {
+      remember(r.ticket);
+      seq = Math.max(seq, r.seq);
+    }
+    db = low;
+    journal = opened.journal;
   }
 
   return {
@@ -155,60 +211,16 @@ export function createLowdbTicketStore(opts: LowdbTicketStoreOptions): TicketSto
         throw new TicketStoreError(
           'STORE_UNREADABLE',
           `${opts.dataDir}: cannot create the data directory (${(error as NodeJS.ErrnoException).code})`,
-          {
-            cause: error,
-          },
-        );
-      }
-      await takeLock();
-      const adapter = new JSONFile<StoreData>(file);
-      const low = new Low<StoreData>(adapter, structuredClone(EMPTY));
-      try {
-        await low.read();
-      } catch (error) {
-        await this.close();
-        const code = error instanceof SyntaxError ? 'STORE_CORRUPT' : 'STORE_UNREADABLE';
-        throw new TicketStoreError(
-          code,
-          `${file}: ${code === 'STORE_CORRUPT' ? 'not valid JSON' : 'cannot be read'} (${(error as Error).message}); refusing to start so it is not overwritten`,
-          {
-            cause: error,
-          },
-        );
-      }
-      const data = low.data as Partial<StoreData> | null;
-      if (data?.format !== 1 || !Array.isArray(data.tickets) || typeof data.seq !== 'number') {
-        await this.close();
-        throw new TicketStoreError(
-          'STORE_CORRUPT',
-          `${file}: not a Madoguchi ticket file (expected {"format":1,"seq":…,"tickets":[…]}); refusing to start so it is not overwritten`,
-        );
-      }
-      let opened: Awaited<ReturnType<typeof openJournal<JournalRecord>>>;
-      try {
-        opened = await openJournal(journalFile, {
-          parse: parseRecord,
-          ...(opts.sync === false ? { sync: false } : {}),
-        });
-      } catch (error) {
-        await this.close();
-        const corrupt = error instanceof JournalError && error.code === 'JOURNAL_CORRUPT';
-        throw new TicketStoreError(
-          corrupt ? 'STORE_CORRUPT' : 'STORE_UNREADABLE',
-          `${(error as Error).message}; refusing to start so it is not overwritten`,
           { cause: error },
         );
       }
-      byId.clear();
-      byKey.clear();
-      for (const t of low.data.tickets) remember(t);
-      seq = low.data.seq;
-      for (const r of opened.records) {
-        remember(r.ticket);
-        seq = Math.max(seq, r.seq);
+      await takeLock();
+      try {
+        await load();
+      } catch (error) {
+        await releaseLock(); // a store that did not open holds nothing
+        throw error;
       }
-      db = low;
-      journal = opened.journal;
     },
     async close() {
       await chain;
@@ -216,10 +228,7 @@ export function createLowdbTicketStore(opts: LowdbTicketStoreOptions): TicketSto
       await journal?.close();
       journal = undefined;
       db = undefined;
-      if (locked) {
-        await rm(lockFile, { force: true });
-        locked = false;
-      }
+      await releaseLock();
     },
     createIfAbsent(key, build) {
       return serial(async () => {
@@ -261,6 +270,42 @@ export function createLowdbTicketStore(opts: LowdbTicketStoreOptions): TicketSto
   function current(): void {
     if (!db) throw new TicketStoreError('STORE_CLOSED', `${file}: the ticket store is not open`);
   }
+}
+
+/**
+ * Creates `lockFile` holding `content`; fails with EEXIST if it exists. The content goes to a temp
+ * file first, hard-linked into place, so the lock file appears whole or not at all: a start cut short
+ * (a full disk, a crash) cannot leave an empty lock, which the next start would take for stale even
+ * while its holder lives.
+ */
+async function createLockFile(lockFile: string, content: string): Promise<void> {
+  const tmp = `${lockFile}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, content);
+    await link(tmp, lockFile);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (!NO_HARD_LINKS.includes(code)) throw error;
+    // A file system without hard links: an exclusive create, whose content a crash may cut short.
+    await writeFile(lockFile, content, { flag: 'wx' });
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/** What `link` fails with on a file system that has no hard links (FAT, some network shares). */
+const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'];
+
+/** The process a lock file names, or undefined when it names none (empty or garbled: a write cut short). */
+function parseHolder(text: string): { pid: number; host: string } | undefined {
+  try {
+    const value = JSON.parse(text) as { pid?: unknown; host?: unknown } | null;
+    if (typeof value?.pid === 'number' && typeof value.host === 'string')
+      return { pid: value.pid, host: value.host };
+  } catch {
+    // not JSON: no holder
+  }
+  return undefined;
 }
 
 function isAlive(pid: number): boolean {

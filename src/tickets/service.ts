@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DeskDirectory } from '../content/types.js';
 import type { Clock, DeskId, UserRef } from '../core/types.js';
 import { TicketError } from './errors.js';
+import { createNotifierRegistry, type NotifierRegistry } from './notifiers.js';
 import type { Actor, TicketService } from './service-types.js';
 import { awaitingStaff, type TicketStore } from './store.js';
 import type { Audience, Delivery, Ticket, TicketEvent, TicketEventType, TicketStatus } from './types.js';
@@ -37,8 +38,12 @@ export interface TicketServiceDeps {
   logger?: Logger;
   /** Called after every committed change (e.g. to kick the outbox). */
   onChange?: (ticket: Ticket) => void;
-  /** Channels that have a notifier; 'log' always does. Deliveries are queued only for these. */
-  channels?: ReadonlyArray<Delivery['channel']>;
+  /**
+   * Where notifications can go: one delivery is queued per channel that reaches each audience. Without
+   * one (the CLI, which runs no outbox) every notification is queued for the log, delivered at the
+   * next server start.
+   */
+  notifiers?: NotifierRegistry;
 }
 
 /** The ticket lifecycle: permissions, transitions, audit events and the notification outbox. */
@@ -52,24 +57,13 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
   const canWork = (user: UserRef, desk: DeskId) =>
     isAdmin(user) || (deskOf(desk)?.staff.includes(user) ?? false);
 
+  const notifiers = deps.notifiers ?? createNotifierRegistry();
+
   /** The deliveries an event queues: one per audience and channel that can reach it. */
   function deliveriesFor(ticket: Ticket, event: TicketEvent): Delivery[] {
-    const out: Delivery[] = [];
-    const at = event.at;
-    const active = new Set(deps.channels ?? []);
-    for (const audience of AUDIENCES[event.type] ?? []) {
-      const channels: Delivery['channel'][] = [];
-      if (audience === 'desk') {
-        const notify = deskOf(ticket.desk)?.notify ?? {};
-        if (notify.slackChannel && active.has('slack')) channels.push('slack');
-        if (notify.teamsConversation && active.has('teams')) channels.push('teams');
-        if (active.has('web')) channels.push('web');
-      } else if (active.has(ticket.origin.platform)) {
-        channels.push(ticket.origin.platform);
-      }
-      if (channels.length === 0) channels.push('log');
-      for (const channel of channels) {
-        out.push({
+    return (AUDIENCES[event.type] ?? []).flatMap((audience) =>
+      notifiers.reaching(ticket, audience).map(
+        (channel): Delivery => ({
           id: `${ticket.id}-${event.seq}-${audience}-${channel}`,
           audience,
           channel,
@@ -77,11 +71,10 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
           kind: event.type,
           status: 'pending',
           attempts: 0,
-          nextAttemptAt: at,
-        });
-      }
-    }
-    return out;
+          nextAttemptAt: event.at,
+        }),
+      ),
+    );
   }
 
   function append(ticket: Ticket, event: Omit<TicketEvent, 'seq' | 'at'>): TicketEvent {
@@ -92,26 +85,23 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
     return full;
   }
 
-  const alreadyApplied = (ticket: Ticket, actor: Actor) =>
-    actor.sourceEventId !== undefined &&
-    ticket.events.some((e) => e.sourceEventId === actor.sourceEventId && e.type !== 'refused');
-
-  /** Records a refusal in the audit trail, then throws it. */
+  /**
+   * Records a refusal in the audit trail, then throws it. A replayed click (the same platform event) is
+   * refused again but not recorded again.
+   */
   async function refuse(
-    id: string,
+    before: Ticket,
     actor: Actor,
     code: 'FORBIDDEN' | 'ILLEGAL_TRANSITION',
     message: string,
   ): Promise<never> {
-    await store.update(id, (t) => {
-      append(t, {
-        type: 'refused',
-        actor: actor.user,
-        note: message,
-        ...(actor.sourceEventId ? { sourceEventId: actor.sourceEventId } : {}),
+    if (!alreadyRefused(before, actor)) {
+      await store.update(before.id, (t) => {
+        if (!alreadyRefused(t, actor))
+          append(t, { type: 'refused', actor: actor.user, note: message, ...source(actor) });
       });
-    });
-    deps.logger?.info({ ticket: id, actor: actor.user, code }, 'ticket action refused');
+    }
+    deps.logger?.info({ ticket: before.id, actor: actor.user, code }, 'ticket action refused');
     throw new TicketError(code, message);
   }
 
@@ -134,7 +124,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
     const isRequester = before.requester.userId === actor.user;
     if (!canWork(actor.user, before.desk) && !(allowRequester && isRequester)) {
       return refuse(
-        id,
+        before,
         actor,
         'FORBIDDEN',
         `${actor.user} may not ${action} ${id}: only ${deskOf(before.desk)?.name.en ?? before.desk} staff and admins can${allowRequester ? ', or the requester' : ''}.`,
@@ -143,7 +133,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
     if (!FROM[action].includes(before.status)) {
       const by = before.assignee ? ` by ${before.assignee}` : '';
       return refuse(
-        id,
+        before,
         actor,
         'ILLEGAL_TRANSITION',
         `${id} is ${before.status}${before.status === 'claimed' ? by : ''}; it cannot be ${past(action)} now.`,
@@ -159,7 +149,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
         actor: actor.user,
         from,
         to: t.status,
-        ...(actor.sourceEventId ? { sourceEventId: actor.sourceEventId } : {}),
+        ...source(actor),
       });
     });
     deps.logger?.info({ ticket: id, action, actor: actor.user, status: after.status }, 'ticket changed');
@@ -197,7 +187,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
           actor: input.requester.userId,
           desk: desk.id,
           to: 'open',
-          ...(input.sourceEventId ? { sourceEventId: input.sourceEventId } : {}),
+          ...source(input),
         });
         return t;
       });
@@ -255,14 +245,14 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
       const before = await load(id);
       if (alreadyApplied(before, actor)) return before;
       if (!canWork(actor.user, before.desk) && before.requester.userId !== actor.user) {
-        return refuse(id, actor, 'FORBIDDEN', `${actor.user} may not comment on ${id}.`);
+        return refuse(before, actor, 'FORBIDDEN', `${actor.user} may not comment on ${id}.`);
       }
       const after = await store.update(id, (t) => {
         append(t, {
           type: 'commented',
           actor: actor.user,
           note: text,
-          ...(actor.sourceEventId ? { sourceEventId: actor.sourceEventId } : {}),
+          ...source(actor),
         });
       });
       deps.onChange?.(after);
@@ -295,6 +285,20 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
     },
   };
 }
+
+/** The platform event an action came from, for the event it records (audit trail, dedupe). */
+const source = (from: { sourceEventId?: string }): Pick<TicketEvent, 'sourceEventId'> =>
+  from.sourceEventId ? { sourceEventId: from.sourceEventId } : {};
+
+/** Whether this platform event already changed the ticket: a redelivered action changes nothing. */
+const alreadyApplied = (ticket: Ticket, actor: Actor) =>
+  actor.sourceEventId !== undefined &&
+  ticket.events.some((e) => e.sourceEventId === actor.sourceEventId && e.type !== 'refused');
+
+/** Whether this platform event was already refused on the ticket. */
+const alreadyRefused = (ticket: Ticket, actor: Actor) =>
+  actor.sourceEventId !== undefined &&
+  ticket.events.some((e) => e.type === 'refused' && e.sourceEventId === actor.sourceEventId);
 
 function past(action: string): string {
   return (

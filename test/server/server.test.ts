@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningApp, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { type RunningServer, startServer } from '../../src/server/app.js';
 import { copyContent, repoRoot } from '../helpers.js';
+import { type LocalClient, localClient } from '../web/client.js';
 
 let dir: string;
-let server: RunningServer;
+let server: RunningApp;
+let client: LocalClient;
 const logger = pino({ level: 'silent' });
 
 beforeAll(async () => {
@@ -20,7 +22,8 @@ beforeAll(async () => {
     MADOGUCHI_DATA_DIR: join(dir, 'data'),
     MADOGUCHI_WATCH: 'false',
   });
-  server = await startServer({ config, logger });
+  server = await startApp({ config, logger });
+  client = await localClient(server.url);
 });
 afterAll(async () => {
   await server?.stop();
@@ -28,12 +31,6 @@ afterAll(async () => {
 });
 
 const get = (path: string) => fetch(`${server.url}${path}`);
-const post = (path: string, body: unknown) =>
-  fetch(`${server.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
 
 describe('the server', () => {
   it('answers /healthz and /readyz with the content and ticket status', async () => {
@@ -43,7 +40,7 @@ describe('the server', () => {
     expect(await ready.json()).toMatchObject({
       ready: true,
       knowledgeEntries: expect.any(Number),
-      channels: expect.arrayContaining(['local']),
+      channels: expect.arrayContaining(['web']),
     });
   });
 
@@ -51,88 +48,47 @@ describe('the server', () => {
     const page = await get('/');
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await page.text()).toContain('Madoguchi');
-    const bad = await fetch(`${server.url}/local/api/ask`, { method: 'POST', body: '{not json' });
+    const headers = { 'content-type': 'application/json', 'x-madoguchi-token': client.token };
+    const bad = await fetch(`${server.url}/local/api/ask`, { method: 'POST', headers, body: '{not json' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: 'request body is not valid JSON' });
-    const missing = await post('/local/api/ask', { session: 'short', text: 1 });
+    const missing = await client.post('/local/api/ask', { session: 'short', text: 1 });
     expect(missing.status).toBe(400);
     expect((await missing.json()).error).toMatch(/session/);
-    const big = await post('/local/api/ask', { session: 'abcdefgh12', text: 'x'.repeat(1_100_000) });
+    const big = await client.post('/local/api/ask', { session: 'abcdefgh12', text: 'x'.repeat(1_100_000) });
     expect(big.status).toBe(413);
     expect((await get('/nowhere')).status).toBe(404);
   });
 
-  it('runs the whole loop: question, handoff, staff claim and resolve, requester told', async () => {
-    const session = 'loop0123456789';
-    const asked = await (
-      await post('/local/api/ask', { session, text: 'What is the SME Growth Support Fund?' })
-    ).json();
-    expect(asked.reply).toMatchObject({
-      action: 'answer',
-      scheme: 'meti-global-alliance',
-      offerDesk: 'sme-support-japan',
+  it('never answers 404 on an enabled channel once ready: the Teams emulator route says 503 until it is mounted', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'madoguchi-ready-'));
+    const config = loadConfig({
+      PORT: '0',
+      MADOGUCHI_CONTENT_DIR: dir,
+      MADOGUCHI_DATA_DIR: data,
+      MADOGUCHI_WATCH: 'false',
     });
-    const opened = await post('/local/api/handoff', {
-      session,
-      desk: 'sme-support-japan',
-      text: 'We would like the fund to invest in us',
-      company: 'Acme Parts',
-      contact: 'acme@example.com',
-      need: 'Investment of the fund',
-    });
-    expect(opened.status).toBe(201);
-    const { ticket } = await opened.json();
-    expect(ticket).toEqual(
-      expect.objectContaining({
-        id: expect.stringMatching(/^MDG-\d{6}$/),
-        desk: 'sme-support-japan',
-        status: 'open',
-      }),
-    );
-    expect(JSON.stringify(ticket)).not.toContain('acme@example.com');
-
-    const refused = await get('/local/api/desk?desk=sme-support-japan&as=web:jbic-staff');
-    expect(refused.status).toBe(403);
-    const desk = await (
-      await get('/local/api/desk?desk=sme-support-japan&as=web:sme-support-japan-staff')
-    ).json();
-    const card = desk.tickets.find((t: { id: string }) => t.id === ticket.id);
-    expect(card.packet.details).toEqual({
-      company: 'Acme Parts',
-      contact: 'acme@example.com',
-      need: 'Investment of the fund',
-    });
-    expect(card.packet.botAnswer.entries).toEqual(asked.reply.entries);
-    expect(card.packet.transcript.map((t: { who: string }) => t.who)).toEqual(['user', 'bot']);
-
-    const stranger = await post(`/local/api/tickets/${ticket.id}/claim`, { as: 'web:jbic-staff' });
-    expect(stranger.status).toBe(403);
-    expect(
-      (await post(`/local/api/tickets/${ticket.id}/claim`, { as: 'web:sme-support-japan-staff' })).status,
-    ).toBe(200);
-    const resolved = await (
-      await post(`/local/api/tickets/${ticket.id}/resolve`, {
-        as: 'web:sme-support-japan-staff',
-        note: 'We will call you',
-      })
-    ).json();
-    expect(resolved.ticket.status).toBe('resolved');
-
-    let requester: { tickets: Array<{ status: string }>; messages: Array<{ text: string }> } = {
-      tickets: [],
-      messages: [],
-    };
-    for (let i = 0; i < 50 && requester.messages.length < 3; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      requester = await (await get(`/local/api/requester?session=${session}`)).json();
+    const app = await startApp({ config, logger });
+    try {
+      expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
+      const early = await fetch(`${app.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect([400, 503]).toContain(early.status);
+      if (early.status === 503) expect(early.headers.get('retry-after')).toBe('1');
+      await app.channelsReady();
+      const later = await fetch(`${app.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(later.status).toBe(400);
+    } finally {
+      await app.stop();
+      await rm(data, { recursive: true, force: true });
     }
-    expect(requester.tickets.map((t) => t.status)).toEqual(['resolved']);
-    expect(requester.messages.map((m) => m.text)).toEqual([
-      expect.stringContaining(`has your request ${ticket.id}`),
-      expect.stringContaining('is now working on your request'),
-      expect.stringContaining('We will call you'),
-    ]);
-    expect(requester.messages.join(' ')).not.toContain('acme@example.com');
   });
 
   it('reloads content: a broken file keeps the old answers and readiness reports the rejection', async () => {
@@ -147,11 +103,11 @@ describe('the server', () => {
     const flow = (async () => {
       let n = 0;
       while (!stop || n < 200) {
-        const r = await post('/local/api/ask', {
+        const r = await client.post('/local/api/ask', {
           ...question,
           session: `reload${String(n).padStart(6, '0')}`,
         });
-        if (r.status !== 200 || !(await r.json()).reply.text.includes('October 30 and 31')) failures++;
+        if (r.status !== 200 || !(await r.json()).view.text.includes('October 30 and 31')) failures++;
         n++;
         if (n >= 200 && stop) break;
       }
@@ -177,8 +133,8 @@ describe('the server', () => {
     expect(sent).toBeGreaterThanOrEqual(200);
     expect(failures).toBe(0);
     expect((await (await get('/readyz')).json()).rejected).toBeUndefined();
-    const after = await (await post('/local/api/ask', question)).json();
-    expect(after.reply.text).toContain('(two days)');
+    const after = await (await client.post('/local/api/ask', question)).json();
+    expect(after.view.text).toContain('(two days)');
     await writeFile(file, original);
     await server.content.reload();
   });
@@ -201,7 +157,8 @@ describe('the process', () => {
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (out += c));
-    for (let i = 0; i < 200 && !out.includes('Madoguchi is ready'); i++)
+    // The first start on an empty data directory trains the models; under a loaded machine that takes a while.
+    for (let i = 0; i < 800 && !out.includes('running in local mode'); i++)
       await new Promise((r) => setTimeout(r, 50));
     expect(out).toContain('running in local mode');
     const url = /"url":"([^"]+)"/.exec(out)?.[1];
@@ -211,7 +168,7 @@ describe('the process', () => {
     expect(await exit).toBe(0);
     expect(out).toContain('Madoguchi stopped');
     await rm(data, { recursive: true, force: true });
-  }, 30_000);
+  }, 60_000);
 
   it('refuses to start on invalid configuration, listing the problems', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {

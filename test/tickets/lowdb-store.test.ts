@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TicketStoreError } from '../../src/tickets/errors.js';
@@ -95,6 +96,34 @@ describe('lowdb ticket store: files and processes', () => {
     expect(elsewhere.message).toContain(`delete ${join(dataDir, 'tickets.json.lock')} if that host is gone`);
   });
 
+  it('takes over an empty or garbled lock file (a start cut short on a full disk leaves one), saying so', async () => {
+    for (const left of ['', '{"pid":12', '\0\0\0\0', '{"host":"h"}']) {
+      const dataDir = await tempDir();
+      const lockFile = join(dataDir, 'tickets.json.lock');
+      await writeFile(lockFile, left);
+      const warnings: string[] = [];
+      const store = createLowdbTicketStore({
+        dataDir,
+        logger: { warn: (_fields: unknown, message?: string) => void warnings.push(message ?? '') },
+      });
+      await store.open();
+      expect(warnings).toEqual([expect.stringContaining(`${lockFile} is empty or garbled`)]);
+      expect(JSON.parse(await readFile(lockFile, 'utf8'))).toEqual({ pid: process.pid, host: hostname() });
+      await store.close();
+      expect(await readdir(dataDir)).not.toContain('tickets.json.lock');
+    }
+  });
+
+  it('still refuses a lock held by a live process, this one included', async () => {
+    const dataDir = await tempDir();
+    const lockFile = join(dataDir, 'tickets.json.lock');
+    const held = JSON.stringify({ pid: process.pid, host: hostname() });
+    await writeFile(lockFile, held);
+    const error = await storeError(createLowdbTicketStore({ dataDir }).open());
+    expect(error.code).toBe('STORE_LOCKED');
+    expect(await readFile(lockFile, 'utf8')).toBe(held);
+  });
+
   it('refuses to start on a corrupt file and leaves it byte for byte', async () => {
     const dataDir = await tempDir();
     const file = join(dataDir, 'tickets.json');
@@ -106,6 +135,8 @@ describe('lowdb ticket store: files and processes', () => {
     expect(await readFile(file, 'utf8')).toBe('{"format":1,"seq":3,"tickets":[{"id":"MDG-0');
     await writeFile(file, '{"something":"else"}');
     expect((await storeError(createLowdbTicketStore({ dataDir }).open())).code).toBe('STORE_CORRUPT');
+    // A store that did not open leaves no lock (nor its temp file) to block the next start.
+    expect(await readdir(dataDir)).toEqual(['tickets.json']);
   });
 
   it('says clearly when the data directory cannot be used', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TicketError } from '../../src/tickets/errors.js';
 import { createTicketService } from '../../src/tickets/service.js';
 import type { TicketStore } from '../../src/tickets/store.js';
-import { DESKS, openInput } from './fixtures.js';
+import { DESKS, openInput, registryOf, stubNotifier } from './fixtures.js';
 
 /**
  * The behaviour every TicketStore must have, run unchanged against each implementation through the
@@ -15,7 +15,12 @@ export function ticketStoreContract(name: string, makeStore: () => Promise<Ticke
       await store.open();
       let now = Date.parse('2026-01-05T00:00:00Z');
       const clock = { now: () => new Date(now) };
-      const tickets = createTicketService({ store, desks: () => DESKS, clock, channels: ['slack', 'log'] });
+      const tickets = createTicketService({
+        store,
+        desks: () => DESKS,
+        clock,
+        notifiers: registryOf(stubNotifier('slack')),
+      });
       return { store, tickets, advance: (ms: number) => (now += ms) };
     };
     const staff = { user: 'cli:jbic-staff' };
@@ -67,6 +72,61 @@ export function ticketStoreContract(name: string, makeStore: () => Promise<Ticke
       await tickets.claim(t.id, { ...staff, sourceEventId: 'act-1' });
       const again = await tickets.claim(t.id, { ...staff, sourceEventId: 'act-1' });
       expect(again.events).toHaveLength(2);
+      await store.close();
+    });
+
+    it('every event records the platform event it came from', async () => {
+      const { store, tickets } = await setup();
+      const t = await tickets.open(openInput('sources', { sourceEventId: 'ev-open' }));
+      const sbic = { user: 'cli:sbic-staff' };
+      await tickets.claim(t.id, { ...staff, sourceEventId: 'ev-claim' });
+      await tickets.comment(t.id, { ...staff, sourceEventId: 'ev-comment' }, 'Looking into it');
+      await tickets.reassign(t.id, 'sbic', { ...staff, sourceEventId: 'ev-reassign' });
+      await tickets.resolve(t.id, { ...sbic, sourceEventId: 'ev-resolve' }, 'Advice given');
+      await tickets.reopen(t.id, { ...sbic, sourceEventId: 'ev-reopen' });
+      await tickets.resolve(t.id, { ...staff, sourceEventId: 'ev-refused' }).catch(() => undefined);
+      await tickets.close(t.id, { user: 'slack:UREQ', sourceEventId: 'ev-close' });
+      expect((await store.get(t.id))?.events.map((e) => [e.type, e.sourceEventId])).toEqual([
+        ['created', 'ev-open'],
+        ['claimed', 'ev-claim'],
+        ['commented', 'ev-comment'],
+        ['reassigned', 'ev-reassign'],
+        ['resolved', 'ev-resolve'],
+        ['reopened', 'ev-reopen'],
+        ['refused', 'ev-refused'],
+        ['closed', 'ev-close'],
+      ]);
+      await store.close();
+    });
+
+    it('a replayed refused click is refused again, and recorded once', async () => {
+      const { store, tickets } = await setup();
+      const t = await tickets.open(openInput('replayed-refusal'));
+      const stranger = { user: 'cli:sbic-staff' };
+      const code = async (p: Promise<unknown>) => ((await p.catch((e: unknown) => e)) as TicketError).code;
+      for (let i = 0; i < 3; i++) {
+        expect(await code(tickets.claim(t.id, { ...stranger, sourceEventId: 'click-1' }))).toBe('FORBIDDEN');
+        expect(await code(tickets.comment(t.id, { ...stranger, sourceEventId: 'click-2' }, 'hi'))).toBe(
+          'FORBIDDEN',
+        );
+      }
+      await tickets.close(t.id, staff);
+      for (let i = 0; i < 2; i++) {
+        expect(await code(tickets.resolve(t.id, { ...staff, sourceEventId: 'click-3' }))).toBe(
+          'ILLEGAL_TRANSITION',
+        );
+      }
+      // Without an event id two clicks cannot be told apart: each is recorded.
+      await tickets.claim(t.id, stranger).catch(() => undefined);
+      await tickets.claim(t.id, stranger).catch(() => undefined);
+      const refusals = (await store.get(t.id))?.events.filter((e) => e.type === 'refused');
+      expect(refusals?.map((e) => e.sourceEventId)).toEqual([
+        'click-1',
+        'click-2',
+        'click-3',
+        undefined,
+        undefined,
+      ]);
       await store.close();
     });
 

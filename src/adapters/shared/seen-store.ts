@@ -12,6 +12,16 @@ export interface SeenStore {
    * keys at once, so two deliveries of one event racing each other get one true between them.
    */
   firstTime(...keys: string[]): Promise<boolean>;
+  /**
+   * Starts a turn: true when no key is done or in progress. The turn counts as done only after
+   * `done` (its reply posted, its ticket stored): a process that dies before then leaves nothing on
+   * disk, so the platform's retry of the same event is carried out.
+   */
+  begin(...keys: string[]): boolean;
+  /** Records a begun turn as done, on disk. */
+  done(...keys: string[]): Promise<void>;
+  /** Gives up a begun turn (it failed): a retry may carry it out. */
+  release(...keys: string[]): void;
 }
 
 type SeenRecord = [key: string, at: number];
@@ -37,7 +47,32 @@ export async function createSeenStore(opts: {
   const live = (): SeenRecord[] => [...seen];
   await journal.compact(seen.size, live, 1_000);
 
+  const busy = new Set<string>();
+  const isDone = (key: string) => {
+    const t = seen.get(key);
+    return t !== undefined && now() - t < ttl;
+  };
   return {
+    begin(...keys) {
+      if (keys.some((k) => busy.has(k) || isDone(k))) return false;
+      for (const k of keys) busy.add(k);
+      return true;
+    },
+    async done(...keys) {
+      const at = now();
+      for (const key of keys) {
+        busy.delete(key);
+        seen.delete(key);
+        seen.set(key, at);
+      }
+      while (seen.size > max) seen.delete(seen.keys().next().value as string);
+      const written = Promise.all(keys.map((key) => journal.append([key, at])));
+      void journal.compact(seen.size, live, 1_000);
+      await written.catch(() => undefined);
+    },
+    release(...keys) {
+      for (const k of keys) busy.delete(k);
+    },
     async firstTime(...keys) {
       const fresh = keys.every((key) => {
         const t = seen.get(key);

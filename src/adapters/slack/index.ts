@@ -1,31 +1,30 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
-import type { AdapterDeps, ChannelAdapter, Route } from '../../server/types.js';
+import { readRaw } from '../../server/http.js';
 import { createSeenStore } from '../shared/seen-store.js';
-import {
-  registerActionListeners,
-  registerCommandListeners,
-  registerMessageListeners,
-  registerViewListeners,
-} from './listeners.js';
+import type { Channel, ChannelDeps, Route } from '../types.js';
+import { registerListeners } from './listeners/index.js';
 import { createSlackNotifier } from './notifier.js';
 
 const MAX_SKEW_SECONDS = 5 * 60;
+/** How long stopping waits for turns in flight. */
+const STOP_GRACE_MS = 2_000;
 
 /**
  * The Slack channel on the real Bolt app. In HTTP mode Bolt's HTTPReceiver verifies the signature and
  * acknowledges at once (the work runs after the ack); its request listener is mounted on the shared
  * server at `/slack/events`. With SLACK_APP_TOKEN it connects over Socket Mode instead.
  */
-export async function createSlackAdapter(deps: AdapterDeps): Promise<ChannelAdapter> {
+export async function createSlackChannel(deps: ChannelDeps): Promise<Channel> {
   const slack = deps.config.slack;
   if (!slack) throw new Error('Slack is not configured');
   const logger = boltLogger(deps);
   const seen = await createSeenStore({ file: join(deps.config.dataDir, 'slack-seen.journal') });
+  // Replies look for their earlier post before trying again (post.ts); the client must not retry blindly.
   const clientOptions = {
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
-    retryConfig: { retries: 2, factor: 2, minTimeout: 200 },
+    retryConfig: { retries: 0 },
   };
 
   let receiver: HTTPReceiver | SocketModeReceiver;
@@ -41,11 +40,30 @@ export async function createSlackAdapter(deps: AdapterDeps): Promise<ChannelAdap
     });
   }
   const app = new App({ token: slack.botToken, receiver, logger, clientOptions, deferInitialization: true });
-  const listenerDeps = { ...deps, seen, listen: slack.listen };
-  registerMessageListeners(app, listenerDeps);
-  registerActionListeners(app, listenerDeps);
-  registerViewListeners(app, listenerDeps);
-  registerCommandListeners(app, listenerDeps);
+  // Turns run after the ack; stopping waits a moment for those in flight (a reply being posted), so a
+  // deploy does not cut them off. One that does not finish in time is not done: Slack's retry redoes it.
+  const inFlight = new Set<Promise<unknown>>();
+  app.use(async ({ next }) => {
+    const turn = next();
+    inFlight.add(turn);
+    try {
+      await turn;
+    } finally {
+      inFlight.delete(turn);
+    }
+  });
+  const deskChannels = () =>
+    new Set(
+      deps.content().desks.desks.flatMap((d) => (d.notify.slackChannel ? [d.notify.slackChannel] : [])),
+    );
+  registerListeners(app, {
+    desk: deps.desk,
+    tickets: deps.tickets,
+    seen,
+    listen: slack.listen,
+    deskChannels,
+    logger: deps.logger.child({ channel: 'slack' }),
+  });
   app.error(async (error) => {
     deps.logger.error({ err: error }, 'slack listener failed');
   });
@@ -56,7 +74,15 @@ export async function createSlackAdapter(deps: AdapterDeps): Promise<ChannelAdap
     routes.push({
       method: 'POST',
       path: '/slack/events',
-      handle: (req: IncomingMessage, res: ServerResponse) => {
+      handle: async (req: IncomingMessage, res: ServerResponse) => {
+        if (!req.headers['x-slack-signature']) {
+          // Slack's ssl_check comes without a signature; anything else unsigned is refused.
+          const body = (await readRaw(req, 64 * 1024)).toString('utf8');
+          const ssl = new URLSearchParams(body).get('ssl_check') === '1';
+          res.writeHead(ssl ? 200 : 401, { 'content-type': 'application/json' });
+          res.end(ssl ? '' : JSON.stringify({ error: 'missing Slack signature' }));
+          return;
+        }
         // Bolt rejects stale timestamps; a timestamp from the future is refused here too.
         const ts = Number(req.headers['x-slack-request-timestamp']);
         if (!Number.isFinite(ts) || ts - deps.clock.now().getTime() / 1000 > MAX_SKEW_SECONDS) {
@@ -75,7 +101,8 @@ export async function createSlackAdapter(deps: AdapterDeps): Promise<ChannelAdap
     notifier: createSlackNotifier({
       token: slack.botToken,
       ...(slack.apiUrl ? { apiUrl: slack.apiUrl } : {}),
-      desks: deps.desks,
+      content: deps.content,
+      people: deps.desk.people,
     }),
     async start() {
       await app.init();
@@ -83,11 +110,20 @@ export async function createSlackAdapter(deps: AdapterDeps): Promise<ChannelAdap
     },
     async stop() {
       if (receiver instanceof SocketModeReceiver) await receiver.stop();
+      if (inFlight.size === 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise<void>((ok) => {
+          timer = setTimeout(ok, STOP_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
     },
   };
 }
 
-function boltLogger(deps: AdapterDeps): BoltLogger {
+function boltLogger(deps: ChannelDeps): BoltLogger {
   const log = deps.logger.child({ channel: 'slack' });
   return {
     debug: (...m: unknown[]) => log.debug(m.map(String).join(' ')),

@@ -1,10 +1,11 @@
 import { ErrorCode, type WebAPICallError, WebClient } from '@slack/web-api';
-import type { DeskDirectory } from '../../content/types.js';
-import { requesterMessage } from '../../tickets/messages.js';
+import type { Content } from '../../content/types.js';
+import type { People } from '../../desk/people.js';
+import { deskEventLine, ticketCardView, updateView } from '../../present/views.js';
 import type { DeliveryResult, Notifier } from '../../tickets/service-types.js';
 import type { Ticket } from '../../tickets/types.js';
+import { ticketMessage, updateMessage } from './blocks.js';
 import { escapeMrkdwn } from './escape.js';
-import { ticketCard } from './render.js';
 
 export interface SlackCardRef {
   channel: string;
@@ -20,17 +21,20 @@ const PERMANENT = new Set([
   'account_inactive',
   'missing_scope',
   'msg_too_long',
+  'invalid_blocks',
 ]);
 
 /**
  * Delivers ticket notifications in Slack: the ticket card in the desk's channel (posted once, then
- * updated in place) and status updates in the requester's thread. Its client does not retry by
- * itself: the outbox does, so a 429 or an outage delays a notification but never loses or doubles it.
+ * updated in place; the card a desk had before a reassignment is updated to say where the ticket went)
+ * and status updates in the company's thread. Its client does not retry by itself: the outbox does, and
+ * a delivery tried before looks for its earlier post (by metadata) first, so nothing is posted twice.
  */
 export function createSlackNotifier(deps: {
   token: string;
   apiUrl?: string;
-  desks: () => DeskDirectory;
+  content: () => Pick<Content, 'messages' | 'desks' | 'programmes'>;
+  people: People;
 }): Notifier {
   const client = new WebClient(deps.token, {
     ...(deps.apiUrl ? { slackApiUrl: deps.apiUrl } : {}),
@@ -38,21 +42,31 @@ export function createSlackNotifier(deps: {
     rejectRateLimitedCalls: true,
     timeout: 10_000,
   });
-  const deskOf = (t: Ticket) => deps.desks().desks.find((d) => d.id === t.desk);
+  const deskOf = (t: Ticket) => deps.content().desks.desks.find((d) => d.id === t.desk);
 
-  /** Whether an earlier attempt already posted this delivery (its response was lost), found by metadata. */
+  /**
+   * The earlier post of a delivery, if an attempt whose outcome was lost landed. Only messages since
+   * shortly before the event are read (a thread lists its oldest messages first).
+   */
   async function alreadyPosted(
     channel: string,
     thread: string | undefined,
     deliveryId: string,
-  ): Promise<string | undefined> {
+    since: string,
+  ) {
+    const oldest = String(Math.max(0, Math.floor(Date.parse(since) / 1000) - 600));
     const res = thread
-      ? await client.conversations.replies({ channel, ts: thread, include_all_metadata: true, limit: 50 })
-      : await client.conversations.history({ channel, include_all_metadata: true, limit: 50 });
-    const found = res.messages?.find(
+      ? await client.conversations.replies({
+          channel,
+          ts: thread,
+          oldest,
+          include_all_metadata: true,
+          limit: 200,
+        })
+      : await client.conversations.history({ channel, oldest, include_all_metadata: true, limit: 200 });
+    return res.messages?.find(
       (m) => (m.metadata?.event_payload as { delivery?: string } | undefined)?.delivery === deliveryId,
-    );
-    return found?.ts;
+    )?.ts;
   }
 
   return {
@@ -66,17 +80,19 @@ export function createSlackNotifier(deps: {
         event_type: 'madoguchi_delivery',
         event_payload: { delivery: delivery.id, ticket: ticket.id },
       };
+      const content = deps.content();
       try {
         if (delivery.audience === 'requester') {
+          const view = updateView(content, ticket, event);
+          if (!view) return { ok: true };
           const channel = ticket.origin.conversation;
           const thread = ticket.origin.thread;
-          if (delivery.attempts > 0 && (await alreadyPosted(channel, thread, delivery.id)))
+          if (delivery.attempts > 0 && (await alreadyPosted(channel, thread, delivery.id, event.at)))
             return { ok: true };
-          const text = escapeMrkdwn(requesterMessage(ticket, event, deskOf(ticket)));
           await client.chat.postMessage({
             channel,
             ...(thread ? { thread_ts: thread } : {}),
-            text,
+            ...updateMessage(view),
             metadata,
             unfurl_links: false,
             unfurl_media: false,
@@ -86,33 +102,41 @@ export function createSlackNotifier(deps: {
         const channel = deskOf(ticket)?.notify.slackChannel;
         if (!channel)
           return { ok: false, permanent: true, error: `desk ${ticket.desk} has no Slack channel` };
-        const card = ticketCard(ticket, deps.desks().desks);
+        // New block ids for every post and update: one per event and attempt (the outbox may deliver two
+        // events' updates of one ticket in a row, both rendering its current state).
+        const version = `${event.seq}.${delivery.attempts}`;
+        const card = ticketMessage(ticketCardView(content, ticket, { nameOf: deps.people.nameOf }), version);
         const ref = ticket.refs.slackCard as SlackCardRef | undefined;
         if (ref && ref.channel === channel) {
-          await client.chat.update({ channel, ts: ref.ts, text: card.text, blocks: card.blocks });
-          if (event.type === 'reminded' || event.type === 'reopened') {
-            await client.chat.postMessage({
-              channel,
-              thread_ts: ref.ts,
-              text:
-                event.type === 'reminded'
-                  ? `${ticket.id} is still unclaimed past its ${ticket.responseTargetHours}-hour target.`
-                  : `${ticket.id} was reopened.`,
-              metadata,
-            });
-          }
+          await client.chat.update({ channel, ts: ref.ts, ...card });
+          const line = deskEventLine(content, ticket, event);
+          if (
+            line &&
+            !(delivery.attempts > 0 && (await alreadyPosted(channel, ref.ts, delivery.id, event.at)))
+          )
+            await client.chat.postMessage({ channel, thread_ts: ref.ts, text: escapeMrkdwn(line), metadata });
           return { ok: true };
         }
-        // A reassigned ticket gets a new card in its new desk's channel.
+        if (ref) {
+          // The card of the desk the ticket left says where it went, and loses its buttons.
+          const before = content.desks.desks.find((d) => d.notify.slackChannel === ref.channel);
+          if (before) {
+            const moved = ticketMessage(
+              ticketCardView(content, ticket, { forDesk: before.id, nameOf: deps.people.nameOf }),
+              version,
+            );
+            await client.chat.update({ channel: ref.channel, ts: ref.ts, ...moved }).catch(() => undefined);
+          }
+        }
         const earlier =
-          delivery.attempts > 0 ? await alreadyPosted(channel, undefined, delivery.id) : undefined;
+          delivery.attempts > 0 ? await alreadyPosted(channel, undefined, delivery.id, event.at) : undefined;
         if (earlier) return { ok: true, refs: { slackCard: { channel, ts: earlier } } };
         const posted = await client.chat.postMessage({
           channel,
-          text: card.text,
-          blocks: card.blocks,
+          ...card,
           metadata,
           unfurl_links: false,
+          unfurl_media: false,
         });
         return { ok: true, refs: { slackCard: { channel, ts: posted.ts as string } } };
       } catch (error) {

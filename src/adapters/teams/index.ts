@@ -2,328 +2,159 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import {
   type Activity,
-  ActivityTypes,
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
-  type ConversationReference,
-  TurnContext,
+  type InvokeResponse,
+  type TurnContext,
 } from 'botbuilder';
-import type { DeskId } from '../../core/types.js';
-import type { Rating } from '../../feedback/store.js';
-import { HttpError, readJson, sendJson } from '../../server/http.js';
-import type { AdapterDeps, ChannelAdapter } from '../../server/types.js';
-import { TicketError } from '../../tickets/errors.js';
-import { openHandoff } from '../../tickets/handoff.js';
-import { requesterMessage } from '../../tickets/messages.js';
-import type { DeliveryResult, Notifier } from '../../tickets/service-types.js';
+import { readJson, sendJson } from '../../server/http.js';
 import { createSeenStore } from '../shared/seen-store.js';
-import { answerCard, handoffForm, ticketCard } from './cards.js';
+import type { Channel, ChannelDeps } from '../types.js';
+import { authFailureStatus, precheckBotToken } from './auth.js';
+import { MadoguchiTeamsBot, onTurnError } from './bot.js';
+import { createTeamsNotifier } from './notifier.js';
 import { createReferenceStore } from './references.js';
 
-/** Connector answers that a later attempt may fix. */
-const RETRYABLE = new Set([408, 412, 429, 500, 502, 503, 504]);
+/** Seconds a channel is asked to wait when Microsoft's signing keys could not be fetched. */
+const KEYS_RETRY_AFTER_SECONDS = 30;
+
+/** CloudAdapter with its turn entry point open, so `/api/messages` writes its own HTTP answers. */
+class TeamsAdapter extends CloudAdapter {
+  run(auth: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
+    return this.processActivity(auth, activity, logic);
+  }
+}
+
+/** The shape every Bot Framework activity has; anything else is refused before botbuilder sees it. */
+function asActivity(body: unknown): Activity | undefined {
+  const a = body as Partial<Activity> | null;
+  if (
+    !a ||
+    typeof a !== 'object' ||
+    typeof a.type !== 'string' ||
+    typeof a.serviceUrl !== 'string' ||
+    !/^https?:\/\//.test(a.serviceUrl) ||
+    typeof a.conversation?.id !== 'string' ||
+    !a.conversation.id
+  )
+    return undefined;
+  // As botbuilder's own `process` does: times as Date, their text kept.
+  const fixed = a as Activity & Record<string, unknown>;
+  if (typeof fixed.timestamp === 'string') {
+    fixed.rawTimestamp = fixed.timestamp;
+    fixed.timestamp = new Date(fixed.timestamp);
+  }
+  if (typeof fixed.localTimestamp === 'string') {
+    fixed.rawLocalTimestamp = fixed.localTimestamp;
+    fixed.localTimestamp = new Date(fixed.localTimestamp);
+  }
+  return fixed;
+}
 
 /**
- * The Teams channel: botbuilder's CloudAdapter behind `/api/messages`. With an app id every request
- * must carry a valid Bot Framework token (else 401, nothing runs); without one it runs in emulator mode,
- * which the configuration refuses in production.
+ * The Teams channel: botbuilder's CloudAdapter behind `/api/messages`, the bot class, and the notifier.
+ *
+ * `authenticated` (MicrosoftAppId set): every request needs a valid Bot Framework token. A token that
+ * is wrong on its face is refused with 401 before any key fetch (`precheckBotToken`); botbuilder then
+ * verifies the signature, and its failures are answered 401, or 503 with Retry-After when Microsoft's
+ * signing keys could not be fetched — never 500, never botbuilder's message. `emulator` runs without
+ * authentication (the configuration allows it only on loopback, with no other platform).
  */
-export async function createTeamsAdapter(deps: AdapterDeps): Promise<ChannelAdapter> {
-  const { teams } = deps.config;
-  if (!teams.appId) {
-    if (deps.config.env === 'production') throw new Error('Teams needs MicrosoftAppId in production');
-    deps.logger.warn(
-      'Teams runs in EMULATOR MODE: no MicrosoftAppId, requests are not authenticated. Never expose this.',
-    );
-  }
-  const auth = new ConfigurationBotFrameworkAuthentication({
-    MicrosoftAppId: teams.appId ?? '',
-    MicrosoftAppPassword: teams.appPassword ?? '',
-    MicrosoftAppType: teams.appType,
-    MicrosoftAppTenantId: teams.tenantId ?? '',
-  });
-  const adapter = new CloudAdapter(auth);
-  adapter.onTurnError = async (context, error) => {
-    deps.logger.error({ err: error }, 'teams turn failed');
-    await context
-      .sendActivity('Sorry, something went wrong. Please try again, or ask for a person.')
-      .catch(() => undefined);
-  };
+export async function createTeamsChannel(deps: ChannelDeps): Promise<Channel> {
+  const teams = deps.config.teams;
+  if (teams.mode === 'off') throw new Error('Teams is off: set MicrosoftAppId and MicrosoftAppPassword');
+  const log = deps.logger.child({ channel: 'teams' });
+  const appId = teams.mode === 'authenticated' ? (teams.appId ?? '') : '';
+  if (teams.mode === 'authenticated' && !appId)
+    throw new Error('Teams is authenticated but has no MicrosoftAppId');
+  if (teams.mode === 'emulator')
+    log.warn('Teams runs in EMULATOR MODE: requests are not authenticated. Never expose this.');
+  const adapter = new TeamsAdapter(
+    new ConfigurationBotFrameworkAuthentication({
+      MicrosoftAppId: appId,
+      MicrosoftAppPassword: teams.mode === 'authenticated' ? (teams.appPassword ?? '') : '',
+      MicrosoftAppType: teams.appType,
+      MicrosoftAppTenantId: teams.tenantId ?? '',
+    }),
+  );
   const seen = await createSeenStore({ file: join(deps.config.dataDir, 'teams-seen.journal') });
   const references = await createReferenceStore(join(deps.config.dataDir, 'teams-references.journal'));
-  const appId = teams.appId ?? '';
-  const userOf = (a: Partial<Activity>) => `teams:${a.from?.aadObjectId ?? a.from?.id ?? 'unknown'}`;
-  const deskOf = (id: DeskId | string) => deps.desks().desks.find((d) => d.id === id);
-
-  async function answer(context: TurnContext, text: string): Promise<void> {
-    const a = context.activity;
-    const conversation = `teams:${a.conversation.id}`;
-    const engine = deps.engine.current();
-    const reply = engine.respond({ text, platform: 'teams', user: { id: userOf(a) }, conversation });
-    const desk = (reply.action === 'handoff' ? reply.desk : reply.offerDesk) ?? undefined;
-    const attachment = answerCard(
-      reply,
-      desk ? deskOf(desk) : undefined,
-      `${a.conversation.id}:${engine.transcript(conversation).length}`,
+  const deskConversations = () =>
+    new Set(
+      deps
+        .content()
+        .desks.desks.flatMap((d) => (d.notify.teamsConversation ? [d.notify.teamsConversation] : [])),
     );
-    await context.sendActivity({
-      type: ActivityTypes.Message,
-      text: reply.text.slice(0, 200),
-      attachments: [attachment],
-    });
-  }
+  const bot = new MadoguchiTeamsBot({
+    desk: deps.desk,
+    tickets: deps.tickets,
+    seen,
+    remember: (reference) => references.remember(reference),
+    appId,
+    deskConversations,
+    logger: log,
+  });
+  adapter.onTurnError = (context, error) => onTurnError({ desk: deps.desk, logger: log }, context, error);
+  let stopping = false;
 
-  async function onSubmit(context: TurnContext, value: Record<string, unknown>): Promise<void> {
-    const a = context.activity;
-    const user = userOf(a);
-    const act = async (run: () => Promise<unknown>) => {
-      try {
-        await run();
-        deps.kickOutbox();
-      } catch (error) {
-        if (!(error instanceof TicketError)) throw error;
-        await context.sendActivity(error.message);
-      }
-    };
-    switch (value.madoguchi) {
-      case 'ask':
-        return answer(context, String(value.query ?? ''));
-      case 'feedback':
-        await deps.feedback.record({
-          at: deps.clock.now().toISOString(),
-          platform: 'teams',
-          user,
-          conversation: `teams:${a.conversation.id}`,
-          turn: String(value.turn ?? a.replyToId ?? ''),
-          rating: (value.rating === 'not_helpful' ? 'not_helpful' : 'helpful') as Rating,
-          reply: {
-            action: 'answer',
-            intent: (value.intent as string) ?? null,
-            confidence: Number(value.confidence ?? 0),
-            scheme: (value.scheme as never) ?? null,
-            entries: (value.entries as string[]) ?? [],
-          },
-        });
-        await context.sendActivity('Thank you for the feedback.');
-        return;
-      case 'talk': {
-        const desk = deskOf(String(value.desk));
-        if (!desk) return;
-        const turns = deps.engine.current().transcript(`teams:${a.conversation.id}`);
-        const question = [...turns].reverse().find((t) => t.reply.action !== 'smalltalk')?.text ?? '';
-        await context.sendActivity({
-          attachments: [handoffForm(desk, /[\u3040-\u30FF]/.test(question) ? 'ja' : 'en', question)],
-        });
-        return;
-      }
-      case 'handoff': {
-        const company = String(value.company ?? '').trim();
-        const contact = String(value.contact ?? '').trim();
-        if (!company || !contact) {
-          await context.sendActivity('Please give a company name and a contact.');
-          return;
-        }
-        const reference = TurnContext.getConversationReference(a);
-        const ticket = await openHandoff(
-          { tickets: deps.tickets, engine: deps.engine.current() },
-          {
-            key: `teams:${a.id}`,
-            desk: String(value.desk) as DeskId,
-            requester: {
-              platform: 'teams',
-              userId: user,
-              ...(a.from?.name ? { displayName: a.from.name } : {}),
-            },
-            origin: { platform: 'teams', conversation: a.conversation.id, reference },
-            conversation: `teams:${a.conversation.id}`,
-            text: String(value.need ?? ''),
-            lang: value.lang === 'ja' ? 'ja' : 'en',
-            details: { company, contact, need: String(value.need ?? '') },
-            ...(a.id ? { sourceEventId: `teams:${a.id}` } : {}),
-          },
-        );
-        deps.kickOutbox();
-        deps.logger.info({ ticket: ticket.id }, 'teams handoff opened');
-        return;
-      }
-      case 'claim':
-        return act(() =>
-          deps.tickets.claim(String(value.ticket), {
-            user,
-            ...(a.id ? { sourceEventId: `teams:${a.id}` } : {}),
-          }),
-        );
-      case 'reassign':
-        return act(() =>
-          deps.tickets.reassign(String(value.ticket), String(value.desk) as DeskId, {
-            user,
-            ...(a.id ? { sourceEventId: `teams:${a.id}` } : {}),
-          }),
-        );
-      case 'resolve':
-        return act(() =>
-          deps.tickets.resolve(
-            String(value.ticket),
-            { user, ...(a.id ? { sourceEventId: `teams:${a.id}` } : {}) },
-            value.note ? String(value.note) : undefined,
-          ),
-        );
-      default:
-        return;
-    }
-  }
-
-  async function logic(context: TurnContext): Promise<void> {
-    const a = context.activity;
-    await references.remember(TurnContext.getConversationReference(a));
-    if (a.type !== ActivityTypes.Message) return;
-    if (a.id && !(await seen.firstTime(`act:${a.conversation.id}:${a.id}`))) return;
-    const value = a.value as Record<string, unknown> | undefined;
-    if (value && typeof value === 'object' && typeof value.madoguchi === 'string')
-      return onSubmit(context, value);
-    const text = TurnContext.removeRecipientMention(a) ?? a.text ?? '';
-    const command = text.trim().toLowerCase();
-    if (command === 'reload' || command === 'status') {
-      if (!deps.tickets.isAdmin(userOf(a))) {
-        deps.logger.warn({ user: userOf(a), command }, 'admin command refused');
-        await context.sendActivity(`Only admins can use "${command}".`);
-        return;
-      }
-      if (command === 'reload') {
-        const o = await deps.reload();
-        await context.sendActivity(
-          o.ok
-            ? `Content ${o.changed ? 'reloaded' : 'unchanged'}: ${o.version}`
-            : `Rejected; still serving ${o.keptVersion}: ${o.problems.join('; ')}`,
-        );
-      } else {
-        const s = deps.status();
-        await context.sendActivity(
-          `Content ${s.contentVersion} (${s.knowledgeEntries} entries) · open tickets ${s.tickets.open} · pending notifications ${s.tickets.pendingDeliveries}`,
-        );
-      }
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (stopping) {
+      res.setHeader('retry-after', '5');
+      sendJson(res, 503, { error: 'shutting down' });
       return;
     }
-    await answer(context, text);
-  }
-
-  const notifier: Notifier = {
-    channel: 'teams',
-    handles: (ticket, audience) =>
-      audience === 'desk'
-        ? Boolean(deskOf(ticket.desk)?.notify.teamsConversation)
-        : ticket.origin.platform === 'teams',
-    async deliver(ticket, delivery): Promise<DeliveryResult> {
-      const event = ticket.events.find((e) => e.seq === delivery.eventSeq);
-      if (!event) return { ok: false, permanent: true, error: `no event ${delivery.eventSeq}` };
-      let refs: Record<string, unknown> | undefined;
-      try {
-        if (delivery.audience === 'requester') {
-          const reference = ticket.origin.reference as Partial<ConversationReference> | undefined;
-          if (!reference)
-            return { ok: false, permanent: true, error: 'no conversation reference for the requester' };
-          await adapter.continueConversationAsync(appId, reference, async (ctx) => {
-            await ctx.sendActivity(requesterMessage(ticket, event, deskOf(ticket.desk)));
-          });
-          return { ok: true };
-        }
-        const channel = deskOf(ticket.desk)?.notify.teamsConversation;
-        const reference = channel ? references.get(channel) : undefined;
-        if (!channel || !reference)
-          return {
-            ok: false,
-            error: `no conversation reference yet for ${channel ?? 'the desk'}: add the bot to the channel`,
-          };
-        const cardRef = ticket.refs.teamsCard as { conversation: string; activityId: string } | undefined;
-        await adapter.continueConversationAsync(appId, reference, async (ctx) => {
-          const attachment = ticketCard(ticket, deps.desks().desks);
-          if (cardRef && cardRef.conversation === channel) {
-            await ctx.updateActivity({
-              id: cardRef.activityId,
-              type: ActivityTypes.Message,
-              attachments: [attachment],
-            });
-          } else {
-            const sent = await ctx.sendActivity({ attachments: [attachment] });
-            if (sent?.id) refs = { teamsCard: { conversation: channel, activityId: sent.id } };
-          }
-        });
-        return refs ? { ok: true, refs } : { ok: true };
-      } catch (error) {
-        const status = (error as { statusCode?: number }).statusCode;
-        const retryAfter = Number(
-          (
-            error as { response?: { headers?: { get?: (h: string) => string | undefined } } }
-          ).response?.headers?.get?.('retry-after'),
-        );
-        if (status !== undefined && !RETRYABLE.has(status))
-          return {
-            ok: false,
-            permanent: status === 403 || status === 404,
-            error: `connector HTTP ${status}`,
-          };
-        return {
-          ok: false,
-          ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}),
-          error: status ? `connector HTTP ${status}` : (error as Error).message,
-        };
+    const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
+    if (teams.mode === 'authenticated') {
+      const pre = precheckBotToken(authorization, {
+        appId,
+        ...(teams.tenantId ? { tenantId: teams.tenantId } : {}),
+        now: () => deps.clock.now().getTime(),
+      });
+      if (!pre.ok) {
+        log.warn({ reason: pre.reason }, 'teams request refused before verification');
+        sendJson(res, 401, { error: 'unauthorized' });
+        return;
       }
-    },
-  };
+    }
+    const activity = asActivity(await readJson(req));
+    if (!activity) {
+      sendJson(res, 400, {
+        error: 'not a Bot Framework activity (needs type, serviceUrl and conversation.id)',
+      });
+      return;
+    }
+    let answer: InvokeResponse | undefined;
+    try {
+      answer = await adapter.run(authorization, activity, (context) => bot.run(context));
+    } catch (error) {
+      // Turn errors end in onTurnError; what reaches here is botbuilder refusing the request.
+      const status = authFailureStatus(error);
+      log.warn({ err: error, status }, 'teams request not authenticated');
+      if (status === 503) res.setHeader('retry-after', String(KEYS_RETRY_AFTER_SECONDS));
+      sendJson(res, status, {
+        error: status === 503 ? 'cannot verify the token now; retry later' : 'unauthorized',
+      });
+      return;
+    }
+    if (answer?.body !== undefined) sendJson(res, answer.status ?? 200, answer.body);
+    else {
+      res.writeHead(answer?.status ?? 200);
+      res.end();
+    }
+  }
 
   return {
     name: 'teams',
-    notifier,
-    routes: [
-      {
-        method: 'POST',
-        path: '/api/messages',
-        handle: async (req: IncomingMessage, res: ServerResponse) => {
-          const body = await readJson(req);
-          const a = body as Partial<Activity> | null;
-          if (
-            !a ||
-            typeof a !== 'object' ||
-            typeof a.type !== 'string' ||
-            typeof a.serviceUrl !== 'string' ||
-            !a.conversation?.id ||
-            !/^https?:\/\//.test(a.serviceUrl)
-          ) {
-            throw new HttpError(
-              400,
-              'not a Bot Framework activity (needs type, serviceUrl and conversation.id)',
-            );
-          }
-          const shim = {
-            socket: res.socket,
-            status: (code: number) => {
-              res.statusCode = code;
-            },
-            header: (name: string, value: unknown) => res.setHeader(name, String(value)),
-            send: (payload: unknown) => {
-              if (!res.headersSent && typeof payload === 'object')
-                res.setHeader('content-type', 'application/json');
-              res.write(typeof payload === 'string' ? payload : JSON.stringify(payload));
-            },
-            end: () => res.end(),
-          };
-          try {
-            await adapter.process(
-              {
-                body: body as Record<string, unknown>,
-                headers: req.headers as Record<string, string>,
-                method: req.method ?? 'POST',
-              },
-              shim,
-              logic,
-            );
-          } catch (error) {
-            deps.logger.warn({ err: error }, 'teams activity rejected');
-            if (!res.headersSent) sendJson(res, 400, { error: 'malformed activity' });
-          }
-        },
-      },
-    ],
-    stop: async () => undefined,
+    routes: [{ method: 'POST', path: '/api/messages', handle }],
+    notifier: createTeamsNotifier({
+      adapter,
+      appId,
+      references,
+      content: deps.content,
+      people: deps.desk.people,
+    }),
+    async stop() {
+      stopping = true;
+    },
   };
 }

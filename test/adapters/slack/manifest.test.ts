@@ -10,15 +10,18 @@ describe('manifest.json (Slack app manifest)', async () => {
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([
       'app_mentions:read',
       'channels:history',
+      'channels:read',
       'chat:write',
       'commands',
       'groups:history',
+      'groups:read',
       'im:history',
     ]);
   });
   it('subscribes to the events the listeners handle, with interactivity and /madoguchi on /slack/events', () => {
     expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual([
       'app_mention',
+      'member_joined_channel',
       'message.channels',
       'message.groups',
       'message.im',

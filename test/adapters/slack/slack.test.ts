@@ -1,91 +1,25 @@
-import { createHmac } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
-import { type RunningServer, startServer } from '../../../src/server/app.js';
-import { copyContent, until } from '../../helpers.js';
-import { type FakeSlack, startFakeSlack } from './fake-slack.js';
+import { until } from '../../helpers.js';
+import { eventBody, FORM, type Harness, mention, sign, startHarness } from './harness.js';
 
-const SECRET = 'test-signing-secret';
-let dir: string;
-let slack: FakeSlack;
-let server: RunningServer;
+let h: Harness;
 let n = 0;
 
-async function boot() {
-  const config = loadConfig({
-    PORT: '0',
-    SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: slack.url,
-    MADOGUCHI_CONTENT_DIR: dir,
-    MADOGUCHI_DATA_DIR: join(dir, 'data'),
-    MADOGUCHI_WATCH: 'false',
-  });
-  return startServer({ config, logger: pino({ level: 'silent' }) });
-}
-
 beforeAll(async () => {
-  dir = await copyContent('madoguchi-slack-');
-  const desks = join(dir, 'knowledge/desks.yml');
-  const text = (await readFile(desks, 'utf8'))
-    .replace('admins: [web:admin, cli:admin]', 'admins: [web:admin, cli:admin, slack:UADMIN]')
-    .replace(
-      'staff: [web:sme-support-japan-staff, cli:sme-support-japan-staff]',
-      'staff: [web:sme-support-japan-staff, slack:USTAFF]',
-    )
-    .replace(/(id: sme-support-japan[\s\S]*?notify: )\{\}/, '$1{ slack_channel: C0FUND }')
-    .replace(/(id: jbic\n[\s\S]*?notify: )\{\}/, '$1{ slack_channel: C0JBIC }');
-  await writeFile(desks, text);
-  slack = await startFakeSlack();
-  server = await boot();
+  h = await startHarness();
 });
 afterAll(async () => {
-  await server?.stop();
-  await slack?.close();
-  await rm(dir, { recursive: true, force: true });
+  await h?.close();
 });
 
-function sign(body: string, timestamp = Math.floor(Date.now() / 1000), secret = SECRET) {
-  return {
-    'x-slack-request-timestamp': String(timestamp),
-    'x-slack-signature': `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`,
-  };
-}
 const postSigned = (body: string, type: string, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}/slack/events`, {
-    method: 'POST',
-    headers: { 'content-type': type, ...sign(body), ...headers },
-    body,
-  });
-
-function event(ev: Record<string, unknown>, eventId = `Ev${++n}`) {
-  return JSON.stringify({
-    type: 'event_callback',
-    team_id: 'T1',
-    api_app_id: 'A1',
-    event_id: eventId,
-    event_time: Math.floor(Date.now() / 1000),
-    event: ev,
-  });
-}
-const mention = (text: string, ts: string, extra: Record<string, unknown> = {}) => ({
-  type: 'app_mention',
-  user: 'UREQ',
-  text: `<@UBOT> ${text}`,
-  ts,
-  channel: 'C0SHARED',
-  event_ts: ts,
-  ...extra,
-});
+  h.post(body, type, headers);
+const event = (ev: Record<string, unknown>, eventId = `EvS${++n}`) => eventBody(ev, eventId);
 const interaction = (payload: Record<string, unknown>) =>
   `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-const FORM = 'application/x-www-form-urlencoded';
 
 const repliesIn = (thread: string) =>
-  slack
+  h.slack
     .of('chat.postMessage')
     .filter((c) => c.params.thread_ts === thread && c.params.channel === 'C0SHARED');
 const blocksText = (c: { params: Record<string, unknown> }) => JSON.stringify(c.params.blocks ?? []);
@@ -100,7 +34,7 @@ describe('Slack: companies ask in a shared channel', () => {
     const reply = await until(() => repliesIn('1700000001.000100')[0], 'the reply');
     expect(blocksText(reply)).toContain('October 26, 2015');
     expect(blocksText(reply)).toContain("JBIC's First MOU with Mexican Local Government");
-    expect(blocksText(reply)).toMatch(/madoguchi_feedback_helpful.*madoguchi_talk|madoguchi_talk/);
+    expect(blocksText(reply)).toMatch(/madoguchi_press_rate_0.*madoguchi_press_rate_1.*madoguchi_press_talk/);
     await postSigned(
       event(mention('日中温泉シンポジウムはいつですか', '1700000002.000100')),
       'application/json',
@@ -132,8 +66,9 @@ describe('Slack: companies ask in a shared channel', () => {
       ),
       'application/json',
     );
-    await until(() => repliesIn(ts)[0], 'the reply');
-    await new Promise((r) => setTimeout(r, 300));
+    // Each copy's turn has ended (logged): one answered, the others found it done.
+    const ends = [await h.turnEnd('EvDUP1'), await h.turnEnd('EvDUP1', 2), await h.turnEnd('EvDUP2')];
+    expect(ends.sort()).toEqual(['answered', 'duplicate', 'duplicate']);
     expect(repliesIn(ts)).toHaveLength(1);
   });
 
@@ -141,59 +76,62 @@ describe('Slack: companies ask in a shared channel', () => {
     const ts = '1700000004.000100';
     const body = event(mention('What is the Japan desk?', ts), 'EvRESTART');
     await postSigned(body, 'application/json');
-    await until(() => repliesIn(ts)[0], 'the reply');
-    await server.stop();
-    server = await boot();
+    expect(await h.turnEnd('EvRESTART')).toBe('answered');
+    await h.restart();
     await postSigned(body, 'application/json', {
       'x-slack-retry-num': '2',
       'x-slack-retry-reason': 'http_error',
     });
-    await new Promise((r) => setTimeout(r, 400));
+    expect(await h.turnEnd('EvRESTART', 2)).toBe('duplicate');
     expect(repliesIn(ts)).toHaveLength(1);
   });
 
   it('refuses bad signatures and stale or future timestamps, running nothing', async () => {
-    const before = slack.calls.length;
+    const before = h.slack.calls.length;
     const body = event(mention('What is SBIC?', '1700000005.000100'));
-    const bad = await fetch(`${server.url}/slack/events`, {
+    const bad = await fetch(`${h.server.url}/slack/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...sign(body, undefined, 'wrong') },
       body,
     });
-    const stale = await fetch(`${server.url}/slack/events`, {
+    const stale = await fetch(`${h.server.url}/slack/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...sign(body, Math.floor(Date.now() / 1000) - 600) },
       body,
     });
-    const future = await fetch(`${server.url}/slack/events`, {
+    const future = await fetch(`${h.server.url}/slack/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...sign(body, Math.floor(Date.now() / 1000) + 600) },
       body,
     });
+    // Refused before Bolt sees them: the 401 is the end of each request.
     expect([bad.status, stale.status, future.status]).toEqual([401, 401, 401]);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(slack.calls.length).toBe(before);
+    expect(h.slack.calls.length).toBe(before);
+    expect(h.logs.filter((l) => l.msg === 'slack message' && l.ts === '1700000005.000100')).toEqual([]);
   });
 
   it('ignores its own and other bots\u2019 messages', async () => {
     await postSigned(
-      event({
-        type: 'message',
-        channel_type: 'im',
-        bot_id: 'BBOT',
-        text: 'hello',
-        ts: '1700000006.000100',
-        channel: 'D0DM',
-      }),
+      event(
+        {
+          type: 'message',
+          channel_type: 'im',
+          bot_id: 'BBOT',
+          text: 'hello',
+          ts: '1700000006.000100',
+          channel: 'D0DM',
+        },
+        'EvOWN',
+      ),
       'application/json',
     );
     await postSigned(
-      event(mention('What is SBIC?', '1700000007.000100', { bot_id: 'BOTHER' })),
+      event(mention('What is SBIC?', '1700000007.000100', { bot_id: 'BOTHER' }), 'EvOTHERBOT'),
       'application/json',
     );
-    await new Promise((r) => setTimeout(r, 300));
+    expect([await h.turnEnd('EvOWN'), await h.turnEnd('EvOTHERBOT')]).toEqual(['ignored:bot', 'ignored:bot']);
     expect(
-      slack
+      h.slack
         .of('chat.postMessage')
         .filter((c) => ['1700000006.000100', '1700000007.000100'].includes(String(c.params.thread_ts))),
     ).toEqual([]);
@@ -212,7 +150,7 @@ describe('Slack: companies ask in a shared channel', () => {
       'application/json',
     );
     const r = await until(
-      () => slack.of('chat.postMessage').find((c) => c.params.channel === 'D0DM'),
+      () => h.slack.of('chat.postMessage').find((c) => c.params.channel === 'D0DM'),
       'the DM reply',
     );
     expect(r.params.thread_ts).toBe('1700000008.000100');
@@ -254,8 +192,8 @@ describe('Slack: handoff, desk triage and requester updates', () => {
         actions: [
           {
             type: 'button',
-            action_id: 'madoguchi_talk',
-            value: 'sme-support-japan',
+            action_id: 'madoguchi_press_talk',
+            value: JSON.stringify({ k: 'talk', desk: 'sme-support-japan' }),
             block_id: 'turn',
             action_ts: '1',
           },
@@ -265,7 +203,7 @@ describe('Slack: handoff, desk triage and requester updates', () => {
     );
     expect(res.status).toBe(200);
     const open = await until(
-      () => slack.of('views.open').find((c) => c.params.trigger_id === 'trig-talk'),
+      () => h.slack.of('views.open').find((c) => c.params.trigger_id === 'trig-talk'),
       'views.open',
     );
     const view = open.params.view as {
@@ -283,10 +221,12 @@ describe('Slack: handoff, desk triage and requester updates', () => {
       id: 'VHANDOFF1',
       callback_id: 'madoguchi_handoff',
       private_metadata: JSON.stringify({
-        channel: 'C0SHARED',
-        thread,
+        k: 'handoff',
         desk: 'sme-support-japan',
         lang: 'en',
+        key: 'form-test-1',
+        channel: 'C0SHARED',
+        thread,
       }),
       state: {
         values: {
@@ -300,11 +240,11 @@ describe('Slack: handoff, desk triage and requester updates', () => {
     expect((await postSigned(submit, FORM)).status).toBe(200);
     await postSigned(submit, FORM); // a resubmission opens nothing new
     const card = await until(
-      () => slack.of('chat.postMessage').find((c) => c.params.channel === 'C0FUND'),
+      () => h.slack.of('chat.postMessage').find((c) => c.params.channel === 'C0FUND'),
       'the desk card',
     );
     expect(blocksText(card)).toContain('acme@example.com');
-    expect(blocksText(card)).toContain('madoguchi_claim');
+    expect(blocksText(card)).toContain('madoguchi_press_claim');
     ticketId = /MDG-\d{6}/.exec(String(card.params.text))?.[0] ?? '';
     const told = await until(
       () => repliesIn(thread).find((c) => String(c.params.text).includes(ticketId)),
@@ -312,10 +252,10 @@ describe('Slack: handoff, desk triage and requester updates', () => {
     );
     expect(String(told.params.text)).toMatch(/has your request MDG-\d{6}/);
     expect(JSON.stringify(repliesIn(thread).map((c) => c.params))).not.toContain('acme@example.com');
-    expect(slack.of('chat.postMessage').filter((c) => c.params.channel === 'C0FUND')).toHaveLength(1);
+    expect(h.slack.of('chat.postMessage').filter((c) => c.params.channel === 'C0FUND')).toHaveLength(1);
   });
 
-  const staffClick = (user: string, action: string, value: string, trigger: string) =>
+  const staffClick = (user: string, action: string, a: string, trigger: string) =>
     postSigned(
       interaction({
         type: 'block_actions',
@@ -323,24 +263,32 @@ describe('Slack: handoff, desk triage and requester updates', () => {
         user: { id: user },
         channel: { id: 'C0FUND' },
         message: { ts: '1700000100.000100' },
-        actions: [{ type: 'button', action_id: action, value, block_id: `ticket:${value}`, action_ts: '2' }],
+        actions: [
+          {
+            type: 'button',
+            action_id: action,
+            value: JSON.stringify({ k: 'act', a, ticket: ticketId }),
+            block_id: `ticket:${ticketId}:2`,
+            action_ts: '2',
+          },
+        ],
       }),
       FORM,
     );
 
   it('refuses a claim from someone who is not desk staff, privately', async () => {
-    await staffClick('USTRANGER', 'madoguchi_claim', ticketId, 'trig-stranger');
+    await staffClick('USTRANGER', 'madoguchi_press_claim', 'claim', 'trig-stranger');
     const refusal = await until(
-      () => slack.of('chat.postEphemeral').find((c) => c.params.user === 'USTRANGER'),
+      () => h.slack.of('chat.postEphemeral').find((c) => c.params.user === 'USTRANGER'),
       'the refusal',
     );
-    expect(String(refusal.params.text)).toMatch(/may not claim/);
+    expect(String(refusal.params.text)).toMatch(/Only SME Support, JAPAN .* staff and admins can do that/);
   });
 
   it('lets staff claim: the card updates in place and the requester is told', async () => {
-    await staffClick('USTAFF', 'madoguchi_claim', ticketId, 'trig-claim');
+    await staffClick('USTAFF', 'madoguchi_press_claim', 'claim', 'trig-claim');
     const update = await until(
-      () => slack.of('chat.update').find((c) => String(c.params.text).includes('claimed')),
+      () => h.slack.of('chat.update').find((c) => String(c.params.text).includes('Claimed by <@USTAFF>')),
       'the card update',
     );
     expect(update.params.channel).toBe('C0FUND');
@@ -352,8 +300,8 @@ describe('Slack: handoff, desk triage and requester updates', () => {
 
   it('relays a staff reply in the card thread to the requester', async () => {
     const cardTs =
-      slack.of('chat.postMessage').find((c) => c.params.channel === 'C0FUND') &&
-      (slack.of('chat.update')[0]?.params.ts as string);
+      h.slack.of('chat.postMessage').find((c) => c.params.channel === 'C0FUND') &&
+      (h.slack.of('chat.update')[0]?.params.ts as string);
     await postSigned(
       event({
         type: 'message',
@@ -376,9 +324,9 @@ describe('Slack: handoff, desk triage and requester updates', () => {
   });
 
   it('resolves through the note modal, and the requester sees the note', async () => {
-    await staffClick('USTAFF', 'madoguchi_resolve', ticketId, 'trig-resolve');
+    await staffClick('USTAFF', 'madoguchi_resolve', 'resolve', 'trig-resolve');
     const modal = await until(
-      () => slack.of('views.open').find((c) => c.params.trigger_id === 'trig-resolve'),
+      () => h.slack.of('views.open').find((c) => c.params.trigger_id === 'trig-resolve'),
       'the resolve modal',
     );
     const view = modal.params.view as { private_metadata: string };
@@ -402,7 +350,11 @@ describe('Slack: handoff, desk triage and requester updates', () => {
   });
 
   it('delivers a desk card later, once, when Slack answers 429 and then 500', async () => {
-    slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, { status: 500 });
+    h.slack.failNext(
+      'chat.postMessage',
+      { status: 429, retryAfter: 1, channel: 'C0JBIC' },
+      { status: 500, channel: 'C0JBIC' },
+    );
     const t2 = '1700000300.000100';
     await postSigned(
       interaction({
@@ -411,7 +363,14 @@ describe('Slack: handoff, desk triage and requester updates', () => {
         view: {
           id: 'VHANDOFF2',
           callback_id: 'madoguchi_handoff',
-          private_metadata: JSON.stringify({ channel: 'C0SHARED', thread: t2, desk: 'jbic', lang: 'en' }),
+          private_metadata: JSON.stringify({
+            k: 'handoff',
+            desk: 'jbic',
+            lang: 'en',
+            key: 'form-test-2',
+            channel: 'C0SHARED',
+            thread: t2,
+          }),
           state: {
             values: {
               company: { value: { value: 'Beta' } },
@@ -424,12 +383,14 @@ describe('Slack: handoff, desk triage and requester updates', () => {
       FORM,
     );
     const cards = () =>
-      slack
+      h.slack
         .of('chat.postMessage')
         .filter((c) => c.params.channel === 'C0JBIC' && String(c.params.text).startsWith('MDG-'));
     await until(() => cards().length >= 3 || undefined, 'the delayed card', 15_000);
     await until(() => repliesIn(t2)[0], 'the requester confirmation after the card', 15_000);
-    await new Promise((r) => setTimeout(r, 500));
+    const ticket = /MDG-\d{6}/.exec(String(cards()[0]?.params.text))?.[0] ?? '';
+    const done = await h.drained(ticket); // the outbox has nothing left to send for it
+    expect(done.outbox.every((d) => d.status === 'delivered')).toBe(true);
     expect(cards()).toHaveLength(3); // 429, 500, then posted once
   }, 20_000);
 });
@@ -444,11 +405,11 @@ describe('Slack: /madoguchi', () => {
         channel_id: 'C0SHARED',
         team_id: 'T1',
         trigger_id: `t${++n}`,
-        response_url: slack.responseUrl,
+        response_url: h.slack.responseUrl,
       }).toString(),
       FORM,
     );
-  const responses = () => slack.calls.filter((c) => c.method === '/respond');
+  const responses = () => h.slack.calls.filter((c) => c.method === '/respond');
 
   it('refuses admin commands to others, privately', async () => {
     const before = responses().length;
@@ -456,7 +417,7 @@ describe('Slack: /madoguchi', () => {
     const r = await until(() => responses()[before], 'the response');
     expect(r.params).toMatchObject({
       response_type: 'ephemeral',
-      text: 'Only admins can use `/madoguchi reload`.',
+      text: 'Only admins can use /madoguchi reload.',
     });
   });
 
@@ -464,7 +425,7 @@ describe('Slack: /madoguchi', () => {
     const before = responses().length;
     await command('UADMIN', 'status');
     const r = await until(() => responses()[before], 'the response');
-    expect(String(r.params.text)).toMatch(/^Content [0-9a-f]{12} \(\d+ entries/);
+    expect(String(r.params.text)).toMatch(/^\*Madoguchi status\*\nContent: [0-9a-f]{12}\nEntries: \d+/);
   });
 
   it('lists the requester\u2019s own tickets and answers ask', async () => {

@@ -1,14 +1,14 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { CONTENT_FOLDERS, ContentError, formatProblem, loadContent } from '../content/load.js';
-import type { Content } from '../content/types.js';
-import { createEngine } from '../core/engine.js';
-import type { Engine, EngineRef } from '../core/engine-types.js';
-import type { ConversationMemory } from '../core/memory.js';
-import type { Clock } from '../core/types.js';
-import type { ModelCache } from '../core/understand.js';
-import type { ReloadOutcome } from './types.js';
+import { CONTENT_FOLDERS, ContentError, formatProblem, loadContent } from './content/load.js';
+import type { Content } from './content/types.js';
+import { createEngine } from './core/engine.js';
+import type { Engine, EngineRef } from './core/engine-types.js';
+import type { ConversationMemory } from './core/memory.js';
+import type { Clock } from './core/types.js';
+import type { ModelCache } from './core/understand.js';
+import type { ReloadOutcome } from './desk/types.js';
 
 export interface ContentHolder extends EngineRef {
   /** Validates everything and builds a new engine off the request path, then swaps it in; a bad change keeps the old one. */

@@ -1,0 +1,34 @@
+import type { Logger } from 'pino';
+import type { Content } from '../content/types.js';
+import { oneLine } from '../present/text.js';
+import { plainText, ticketCardView, updateView } from '../present/views.js';
+import type { Notifier } from '../tickets/service-types.js';
+
+/**
+ * The notifier of last resort: writes each notification to the log (a terminal in local mode), from the
+ * same views the channels render. The company's update carries no contact details, so it is safe to log;
+ * the desk line is the card's one-line summary.
+ */
+export function createLogNotifier(deps: {
+  logger: Logger;
+  content: () => Pick<Content, 'messages' | 'desks' | 'programmes'>;
+}): Notifier {
+  return {
+    channel: 'log',
+    handles: () => true,
+    async deliver(ticket, delivery) {
+      const event = ticket.events.find((e) => e.seq === delivery.eventSeq);
+      if (!event) return { ok: false, permanent: true, error: `no event ${delivery.eventSeq}` };
+      const content = deps.content();
+      const text =
+        delivery.audience === 'desk'
+          ? plainText(ticketCardView(content, ticket).summary)
+          : (updateView(content, ticket, event)?.text ?? `${ticket.id}: ${event.type}`);
+      deps.logger.info(
+        { ticket: ticket.id, audience: delivery.audience, desk: ticket.desk, event: event.type },
+        oneLine(text, 300),
+      );
+      return { ok: true };
+    },
+  };
+}

@@ -1,0 +1,258 @@
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { createLogNotifier } from './adapters/log.js';
+import type { Channel, ChannelDeps, Route } from './adapters/types.js';
+import type { Config } from './config.js';
+import { createConversationMemory } from './core/memory.js';
+import { type Clock, systemClock } from './core/types.js';
+import { createDeskService, type DeskService } from './desk/service.js';
+import type { ServiceStatus } from './desk/types.js';
+import { createFeedbackStore } from './feedback/store.js';
+import { type ContentHolder, createContentHolder } from './reload.js';
+import { createHttpServer, sendJson } from './server/http.js';
+import { createFileModelCache } from './storage/model-cache.js';
+import { createLowdbTicketStore } from './tickets/lowdb-store.js';
+import { createNotifierRegistry } from './tickets/notifiers.js';
+import { createOutbox } from './tickets/outbox.js';
+import { createTicketService } from './tickets/service.js';
+import { awaitingStaff } from './tickets/store.js';
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  content: ContentHolder;
+  desk: DeskService;
+  /** Resolves when channels loaded after readiness (the Teams emulator) are mounted. */
+  channelsReady(): Promise<void>;
+  status(): ServiceStatus;
+  /** Stops accepting, finishes requests in flight (up to `graceMs`), stops channels and the outbox, closes the store. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Platform SDKs are loaded only when their channel is on: botbuilder alone takes ~0.6 s to import. */
+const CHANNELS = {
+  web: async (d: ChannelDeps) => (await import('./adapters/web/index.js')).createWebChannel(d),
+  slack: async (d: ChannelDeps) => (await import('./adapters/slack/index.js')).createSlackChannel(d),
+  teams: async (d: ChannelDeps) => (await import('./adapters/teams/index.js')).createTeamsChannel(d),
+};
+
+/** The routes of a channel still loading: 503 with Retry-After, so a platform retries instead of failing. */
+const LOADING: Record<string, Route[]> = {
+  teams: [
+    {
+      method: 'POST',
+      path: '/api/messages',
+      handle: (_req, res) => {
+        res.setHeader('retry-after', '1');
+        sendJson(res, 503, { error: 'the Teams channel is starting; retry in a moment' });
+      },
+    },
+  ],
+};
+
+/**
+ * Composes the application: content and engine, the ticket store, its service and outbox, the desk
+ * service every channel serves, and the channels the configuration enables, behind one HTTP server.
+ * `/healthz` answers as soon as the server listens; `/readyz` once content is loaded and the ticket
+ * store is open and writable.
+ */
+export async function startApp(deps: { config: Config; logger: Logger; clock?: Clock }): Promise<RunningApp> {
+  const { config, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const started = clock.now().getTime();
+  let phase: 'starting' | 'ready' | 'stopping' = 'starting';
+  let inFlight = 0;
+  let status: () => ServiceStatus = () => ({
+    ready: false,
+    reasons: [phase === 'stopping' ? 'shutting down' : 'loading content and opening the ticket store'],
+    contentVersion: '',
+    contentLoadedAt: '',
+    knowledgeEntries: 0,
+    intents: 0,
+    tickets: { open: 0, pendingDeliveries: 0 },
+    channels: [],
+    uptimeSeconds: 0,
+  });
+
+  const base: Route[] = [
+    { method: 'GET', path: '/healthz', handle: (_req, res) => sendJson(res, 200, { ok: true }) },
+    {
+      method: 'GET',
+      path: '/readyz',
+      handle: (_req, res) => {
+        const s = status();
+        const ready = s.ready && phase === 'ready';
+        sendJson(
+          res,
+          ready ? 200 : 503,
+          phase === 'stopping' ? { ...s, ready: false, reasons: ['shutting down'] } : { ...s, ready },
+        );
+      },
+    },
+  ];
+  let routes: Route[] = base;
+  const server = createHttpServer({ logger, routes: () => routes });
+  server.on('request', (_req, res) => {
+    inFlight++;
+    res.on('close', () => inFlight--);
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(config.port, config.host, () => ok());
+  });
+  const port = (server.address() as AddressInfo).port;
+  for (const notice of config.notices) logger.warn(notice);
+
+  const dataDir = resolve(config.dataDir);
+  const memory = createConversationMemory({ clock });
+  const store = createLowdbTicketStore({ dataDir, logger });
+  let content: ContentHolder;
+  try {
+    content = await createContentHolder({
+      dir: resolve(config.contentDir),
+      memory,
+      clock,
+      logger,
+      modelCache: createFileModelCache(join(dataDir, 'models'), logger),
+    });
+    await store.open();
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+
+  const desks = () => content.current().content.desks;
+  const notifiers = createNotifierRegistry();
+  notifiers.register(createLogNotifier({ logger, content: () => content.current().content }));
+  // The outbox is the ticket service's onChange: every committed change is delivered at once.
+  let kick: () => void = () => undefined;
+  const tickets = createTicketService({ store, desks, clock, logger, notifiers, onChange: () => kick() });
+  const outbox = createOutbox({ store, notifiers, clock, logger });
+  kick = () => {
+    outbox.kick().catch((error: unknown) => logger.error({ err: error }, 'outbox pass failed'));
+  };
+  const desk = createDeskService({
+    engine: content,
+    tickets,
+    feedback: createFeedbackStore(join(dataDir, 'feedback.jsonl')),
+    reload: () => content.reload(),
+    status: () => status(),
+    clock,
+    logger,
+  });
+  const channelDeps: ChannelDeps = {
+    config,
+    desk,
+    tickets,
+    content: () => content.current().content,
+    clock,
+    logger,
+  };
+
+  const channels: Channel[] = [];
+  const loading = new Set<keyof typeof CHANNELS>();
+  const mountRoutes = () => {
+    routes = [
+      ...base,
+      ...channels.flatMap((c) => c.routes),
+      ...[...loading].flatMap((n) => LOADING[n] ?? []),
+    ];
+  };
+  const mount = (c: Channel) => {
+    channels.push(c);
+    if (c.notifier) notifiers.register(c.notifier);
+  };
+  if (config.localMode) mount(await CHANNELS.web(channelDeps));
+  if (config.slack) mount(await CHANNELS.slack(channelDeps));
+  if (config.teams.mode === 'authenticated') mount(await CHANNELS.teams(channelDeps));
+  // The emulator loads after readiness, off the start-up path; its route answers 503 until then.
+  if (config.teams.mode === 'emulator') loading.add('teams');
+  mountRoutes();
+
+  outbox.start();
+  const reminders = setInterval(() => {
+    tickets.remind().catch((error: unknown) => logger.error({ err: error }, 'reminder pass failed'));
+  }, 60_000);
+  reminders.unref();
+  if (config.watch) content.watch();
+  for (const c of channels) await c.start?.();
+
+  let counts = { open: 0, pendingDeliveries: 0 };
+  const refreshCounts = async () => {
+    counts = { open: await store.count({ where: awaitingStaff }), pendingDeliveries: await outbox.pending() };
+  };
+  await refreshCounts();
+  const countsTimer = setInterval(() => void refreshCounts().catch(() => undefined), 5_000);
+  countsTimer.unref();
+
+  status = () => {
+    const c = content.current().content;
+    const rejected = content.rejected();
+    // Not ready while the ticket store refuses writes (a full or read-only disk): no handoff can become
+    // a ticket then. The outbox's writes are the probe; it retries with back-off.
+    const health = outbox.health();
+    return {
+      ready: health.ok,
+      reasons: health.ok ? [] : [health.reason],
+      contentVersion: c.version,
+      contentLoadedAt: c.loadedAt,
+      knowledgeEntries: c.knowledge.length,
+      intents: c.intents.length,
+      ...(rejected ? { rejected } : {}),
+      tickets: counts,
+      channels: channels.map((x) => x.name),
+      uptimeSeconds: Math.round((clock.now().getTime() - started) / 1000),
+    };
+  };
+  phase = 'ready';
+  const late = [...loading].map((name) =>
+    CHANNELS[name](channelDeps).then(
+      (c) => {
+        loading.delete(name);
+        mount(c);
+        mountRoutes();
+        kick();
+      },
+      (error: unknown) => logger.error({ err: error, channel: name }, 'channel failed to start'),
+    ),
+  );
+  const lateReady = Promise.all(late).then(() => undefined);
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info(
+    {
+      url,
+      channels: channels.map((c) => c.name),
+      localMode: config.localMode,
+      content: status().contentVersion,
+    },
+    'Madoguchi is ready',
+  );
+
+  return {
+    url,
+    port,
+    content,
+    desk,
+    channelsReady: () => lateReady,
+    status: () => status(),
+    async stop(graceMs = 8_000) {
+      if (phase === 'stopping') return;
+      phase = 'stopping';
+      await lateReady;
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      server.closeAllConnections();
+      await closed;
+      clearInterval(reminders);
+      clearInterval(countsTimer);
+      content.close();
+      for (const c of channels) await c.stop();
+      await outbox.stop();
+      await store.close();
+      logger.info('Madoguchi stopped');
+    },
+  };
+}
