@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline';
-import { formatDate } from '../core/compose.js';
 import { createEngine } from '../core/engine.js';
 import type { Engine } from '../core/engine-types.js';
 import type { Candidate, Explanation, Inquiry, Reply } from '../core/types.js';
+import { replyView, type ViewContent } from '../present/views.js';
 import { loadForCli } from './content.js';
 import type { CliCommand, CliIO } from './io.js';
 
@@ -13,8 +13,11 @@ const inquiry = (text: string, conversation: string): Inquiry => ({
   conversation,
 });
 
-/** A reply as a person reads it in a terminal. */
-export function formatReply(r: Reply, debug = false): string {
+/**
+ * A reply as a person reads it in a terminal: the same view every channel renders (labels from
+ * `messages/<lang>.yml`), as plain text; choices are numbered so `chat` can take a digit.
+ */
+export function formatReply(content: ViewContent, r: Reply, debug = false): string {
   const lines: string[] = [];
   if (debug) {
     lines.push(
@@ -22,23 +25,16 @@ export function formatReply(r: Reply, debug = false): string {
     );
     if (r.why) lines.push(...explain(r.why));
   }
-  lines.push(r.text);
-  if (r.sources.length > 0) {
-    const label = r.replyLang === 'ja' ? '出典' : 'Source';
-    for (const s of r.sources)
-      lines.push(
-        `${label}: ${s.publisher}, "${s.title}" (${formatDate(s.date, r.replyLang)})${s.url ? ` ${s.url}` : ''}`,
-      );
-  }
-  if (r.asOf)
+  const view = replyView(content, r, 'cli');
+  lines.push(view.text);
+  for (const s of view.sources)
     lines.push(
-      r.replyLang === 'ja'
-        ? `（${formatDate(r.asOf, 'ja')}時点の情報）`
-        : `(as of ${formatDate(r.asOf, 'en')})`,
+      `${view.sourceLabel}: ${s.publisher}, "${s.title}" (${s.date})${s.url ? ` ${s.url}` : s.note ? ` — ${s.note}` : ''}`,
     );
-  if (r.suggestions.length > 0) {
-    lines.push(r.action === 'clarify' ? '' : r.replyLang === 'ja' ? '関連する質問:' : 'You could also ask:');
-    for (const [i, s] of r.suggestions.entries()) lines.push(`  ${i + 1}. ${s.label}`);
+  if (view.asOf) lines.push(`(${view.asOf})`);
+  if (view.choices.length > 0) {
+    lines.push(view.choicesLabel ?? '');
+    for (const [i, c] of view.choices.entries()) lines.push(`  ${i + 1}. ${c.label}`);
   }
   return lines.join('\n');
 }
@@ -125,7 +121,7 @@ export const runAsk: CliCommand = async (args, io) => {
   if (!content) return 1;
   const engine = createEngine({ content });
   if (json) return askJson(engine, io);
-  io.stdout.write(`${formatReply(engine.respond(inquiry(text, 'ask')), debug)}\n`);
+  io.stdout.write(`${formatReply(content, engine.respond(inquiry(text, 'ask')), debug)}\n`);
   return 0;
 };
 
@@ -150,7 +146,7 @@ export const runChat: CliCommand = async (args, io) => {
     if (pick) text = pick.query;
     if (text) {
       last = engine.respond(inquiry(text, 'chat'));
-      io.stdout.write(`\n${formatReply(last, debug)}\n\n`);
+      io.stdout.write(`\n${formatReply(content, last, debug)}\n\n`);
     }
     rl.prompt();
   }

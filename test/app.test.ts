@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningApp, startApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { copyContent, repoRoot } from '../helpers.js';
-import { type LocalClient, localClient } from '../web/client.js';
+import { type RunningApp, startApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { type LocalClient, localClient } from './adapters/web/client.js';
+import { copyContent, repoRoot } from './helpers.js';
 
 let dir: string;
 let server: RunningApp;

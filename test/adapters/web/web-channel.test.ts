@@ -2,11 +2,11 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningApp, startApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import type { Content } from '../../src/content/types.js';
-import { stringsFor } from '../../src/present/strings.js';
-import { copyContent, realContent } from '../helpers.js';
+import { type RunningApp, startApp } from '../../../src/app.js';
+import { loadConfig } from '../../../src/config.js';
+import type { Content } from '../../../src/content/types.js';
+import { stringsFor } from '../../../src/present/strings.js';
+import { copyContent, realContent } from '../../helpers.js';
 import { type LocalClient, localClient, raw } from './client.js';
 
 let dir: string;

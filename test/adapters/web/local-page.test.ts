@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningApp, startApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import type { Content } from '../../src/content/types.js';
-import { stringsFor } from '../../src/present/strings.js';
-import { copyContent, realContent, repoRoot } from '../helpers.js';
+import { type RunningApp, startApp } from '../../../src/app.js';
+import { loadConfig } from '../../../src/config.js';
+import type { Content } from '../../../src/content/types.js';
+import { stringsFor } from '../../../src/present/strings.js';
+import { copyContent, realContent, repoRoot } from '../../helpers.js';
 import { localClient } from './client.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

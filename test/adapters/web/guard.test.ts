@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { checkRequest, TOKEN_HEADER } from '../../src/adapters/web/guard.js';
-import { HttpError } from '../../src/server/http.js';
+import { checkRequest, TOKEN_HEADER } from '../../../src/adapters/web/guard.js';
+import { HttpError } from '../../../src/server/http.js';
 
 const TOKEN = 'page-token-123';
 
