@@ -108,6 +108,9 @@ async function handle(
   // A forwarded or file-only message without words is not a question.
   if (!mentioned && !text) return 'ignored:empty';
   if (!deps.seen.begin(...keys)) return 'duplicate';
+  // Let the event loop take (and acknowledge) the requests already waiting before this turn's CPU work:
+  // under load Slack's 3-second ack deadline matters more than this reply's few milliseconds.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const thread = m.thread_ts ?? m.ts;
   const req = slackRequest({ id: user }, m.channel, thread, `${m.channel}:${m.ts}`);
   try {
