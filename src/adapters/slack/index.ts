@@ -39,7 +39,15 @@ export async function createSlackChannel(deps: ChannelDeps): Promise<Channel> {
       unhandledRequestTimeoutMillis: 2_500,
     });
   }
-  const app = new App({ token: slack.botToken, receiver, logger, clientOptions, deferInitialization: true });
+  // No conversation store: the desk keeps each conversation's context itself (Bolt's would be a second copy per event).
+  const app = new App({
+    token: slack.botToken,
+    receiver,
+    logger,
+    clientOptions,
+    convoStore: false,
+    deferInitialization: true,
+  });
   // Turns run after the ack; stopping waits a moment for those in flight (a reply being posted), so a
   // deploy does not cut them off. One that does not finish in time is not done: Slack's retry redoes it.
   const inFlight = new Set<Promise<unknown>>();
