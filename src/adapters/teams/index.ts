@@ -67,8 +67,7 @@ export async function createTeamsChannel(deps: ChannelDeps): Promise<Channel> {
   const appId = teams.mode === 'authenticated' ? (teams.appId ?? '') : '';
   if (teams.mode === 'authenticated' && !appId)
     throw new Error('Teams is authenticated but has no MicrosoftAppId');
-  if (teams.mode === 'emulator')
-    log.warn('Teams runs in EMULATOR MODE: requests are not authenticated. Never expose this.');
+  // The emulator's lack of authentication is announced once at start, with the other configuration notices.
   const adapter = new TeamsAdapter(
     new ConfigurationBotFrameworkAuthentication({
       MicrosoftAppId: appId,
