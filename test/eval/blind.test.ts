@@ -24,6 +24,7 @@ const SETS = [
   { file: 'blind-confirm5.jsonl', cases: 150, floor: 0.9 },
   { file: 'blind-confirm6.jsonl', cases: 150, floor: 0.87 },
   { file: 'blind-confirm7.jsonl', cases: 150, floor: 0.89 },
+  { file: 'blind-confirm8.jsonl', cases: 150, floor: 0.91 },
 ] as const;
 
 let content: Content;
