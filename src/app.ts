@@ -12,9 +12,11 @@ import { createFeedbackStore } from './feedback/store.js';
 import { type ContentHolder, createContentHolder } from './reload.js';
 import { createHttpServer, sendJson } from './server/http.js';
 import { createFileModelCache } from './storage/model-cache.js';
+import { createPgPool } from './storage/pg/pool.js';
 import { createLowdbTicketStore } from './tickets/lowdb-store.js';
 import { createNotifierRegistry } from './tickets/notifiers.js';
 import { createOutbox } from './tickets/outbox.js';
+import { createPgTicketStore } from './tickets/pg-store.js';
 import { createTicketService } from './tickets/service.js';
 import { awaitingStaff } from './tickets/store.js';
 
@@ -106,7 +108,9 @@ export async function startApp(deps: { config: Config; logger: Logger; clock?: C
 
   const dataDir = resolve(config.dataDir);
   const memory = createConversationMemory({ clock });
-  const store = createLowdbTicketStore({ dataDir, logger });
+  const store = config.database
+    ? createPgTicketStore({ pool: createPgPool(config.database, { logger }), endPoolOnClose: true, logger })
+    : createLowdbTicketStore({ dataDir, logger });
   let content: ContentHolder;
   try {
     content = await createContentHolder({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type DatabaseConfig, isPostgresUrl } from './storage/pg/target.js';
 
 /** Thrown when the environment is invalid; `problems` lists every one, each naming its variable. */
 export class ConfigError extends Error {
@@ -41,6 +42,8 @@ const EnvSchema = z.object({
   MicrosoftAppPassword: optionalString,
   MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
   MicrosoftAppTenantId: optionalString,
+  /** PostgreSQL for the shared state of several replicas; without it, the lowdb files in the data dir. */
+  DATABASE_URL: optionalString,
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -84,6 +87,8 @@ export interface Config {
   teams: TeamsConfig;
   /** No platform credentials: serve the local page (loopback only) and Teams in emulator mode. */
   localMode: boolean;
+  /** PostgreSQL (`DATABASE_URL`) instead of the lowdb ticket files; null without it. Never log `url`. */
+  database: DatabaseConfig | null;
   /** Human lines for the operator, logged once at start; never secrets. */
   notices: string[];
 }
@@ -112,6 +117,20 @@ function teamsNotices(mode: TeamsMode): string[] {
     return ['Teams runs in emulator mode on loopback: activities are not authenticated'];
   if (mode === 'off') return ['Teams is off: set MicrosoftAppId and MicrosoftAppPassword to enable it'];
   return [];
+}
+
+const DATABASE_URL_PROBLEM =
+  'DATABASE_URL: must be a postgres:// or postgresql:// URL (e.g. postgres://user:password@host:5432/madoguchi)';
+
+/**
+ * The database `DATABASE_URL` names, or null when it is unset or empty. The value is never quoted in a
+ * problem (it holds the password). For commands that need only the database (`db migrate`).
+ */
+export function loadDatabaseConfig(env: Record<string, string | undefined>): DatabaseConfig | null {
+  const url = env.DATABASE_URL?.trim();
+  if (!url) return null;
+  if (!isPostgresUrl(url)) throw new ConfigError([DATABASE_URL_PROBLEM]);
+  return { url };
 }
 
 /** Reads and validates the environment once, listing every problem. The only reader of `process.env`. */
@@ -176,6 +195,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push(`HOST: local mode (no platform credentials) serves only on loopback, not ${e.HOST}`);
   }
 
+  const database = e.DATABASE_URL ? { url: e.DATABASE_URL } : null;
+  if (database && !isPostgresUrl(database.url)) problems.push(DATABASE_URL_PROBLEM);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
@@ -188,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     slack,
     teams,
     localMode,
+    database,
     notices: teamsNotices(mode),
   };
 }

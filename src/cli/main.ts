@@ -19,6 +19,7 @@ const USAGE = `Usage: madoguchi <command>
 const COMMANDS: Record<string, CliCommand> = {
   ask: runAsk,
   chat: runChat,
+  db: async (args, io) => (await import('./db.js')).runDb(args, io),
   eval: runEval,
   kb: runKb,
   tickets: runTickets,

@@ -1,0 +1,53 @@
+import { PassThrough } from 'node:stream';
+import { expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+import { repoRoot } from '../../helpers.js';
+import { describePg, freshDatabase, server } from '../../pg/helpers.js';
+
+async function db(env: Record<string, string>, ...args: string[]) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c) => (stdout += c));
+  err.on('data', (c) => (stderr += c));
+  const code = await main(['db', ...args], {
+    stdin: new PassThrough(),
+    stdout: out,
+    stderr: err,
+    env,
+    contentDir: repoRoot,
+  });
+  return { code, stdout, stderr };
+}
+
+it('db migrate without DATABASE_URL, or with a bad one, says so and exits 2', async () => {
+  expect(await db({}, 'migrate')).toMatchObject({
+    code: 2,
+    stderr: expect.stringMatching(/^DATABASE_URL is not set/),
+  });
+  const bad = await db({ DATABASE_URL: 'mysql://u:hunter22@h/d' }, 'migrate');
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/^DATABASE_URL: must be a postgres:\/\//);
+  expect(bad.stderr).not.toContain('hunter22');
+  expect((await db({}, 'frobnicate')).code).toBe(2);
+  expect((await db({}, '--help')).code).toBe(0);
+});
+
+describePg('npm run db:migrate', () => {
+  it('applies the migrations once, then reports the database up to date', async () => {
+    if (!server.ok) return;
+    const { url, name } = await freshDatabase();
+    const target = `${server.socketDir}:${server.port}/${name}`;
+    expect(await db({ DATABASE_URL: url }, 'migrate')).toEqual({
+      code: 0,
+      stdout: `${target}: applied 001_tickets.sql; now at version 1\n`,
+      stderr: '',
+    });
+    expect(await db({ DATABASE_URL: url }, 'migrate')).toEqual({
+      code: 0,
+      stdout: `${target}: up to date at version 1\n`,
+      stderr: '',
+    });
+  });
+});
