@@ -14,6 +14,7 @@ const USAGE = `Usage: madoguchi <command>
   kb check                  validate intents/, knowledge/ and messages/
   kb stats [--json]         entries per scheme and language, intents, desks
   tickets <command>         open, list, show, claim, resolve, reopen, close tickets (tickets --help)
+  db migrate                apply the PostgreSQL migrations (with DATABASE_URL)
 `;
 
 const COMMANDS: Record<string, CliCommand> = {

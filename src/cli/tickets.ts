@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { ConfigError, loadDatabaseConfig } from '../config.js';
 import { detectLanguage } from '../core/language.js';
 import { normalise } from '../core/normalize.js';
 import { type DeskId, systemClock } from '../core/types.js';
+import { createPgPool } from '../storage/pg/pool.js';
 import { TicketError, TicketStoreError } from '../tickets/errors.js';
 import { createLowdbTicketStore } from '../tickets/lowdb-store.js';
+import { createPgTicketStore } from '../tickets/pg-store.js';
 import { createTicketService } from '../tickets/service.js';
 import { TICKET_STATUSES, type Ticket, type TicketStatus } from '../tickets/types.js';
 import { loadForCli } from './content.js';
@@ -21,7 +24,8 @@ const USAGE = `Usage: tickets <command>
   reopen ID --as USER [--note TEXT]
   close ID --as USER
 
-Tickets live in $MADOGUCHI_DATA_DIR/tickets.json (default ./data).
+Tickets live in PostgreSQL when DATABASE_URL is set (the CLI then works beside running servers),
+else in $MADOGUCHI_DATA_DIR/tickets.json (default ./data; one process at a time).
 `;
 
 const OPTIONS = {
@@ -70,7 +74,21 @@ export const runTickets: CliCommand = async (args, io) => {
   const deskIds = content.desks.desks.map((d) => d.id);
   if (v.desk && !deskIds.includes(v.desk))
     return usage(`Unknown desk "${v.desk}". Desks: ${deskIds.join(', ')}`);
-  const store = createLowdbTicketStore({ dataDir: io.env.MADOGUCHI_DATA_DIR || './data' });
+  let database: ReturnType<typeof loadDatabaseConfig>;
+  try {
+    database = loadDatabaseConfig(io.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return usage(error.problems.join('\n'));
+  }
+  // PostgreSQL takes row locks per change, so there is no file lock to fight a running server over.
+  const store = database
+    ? createPgTicketStore({
+        pool: createPgPool(database, { max: 2 }),
+        endPoolOnClose: true,
+        connectAttempts: 1,
+      })
+    : createLowdbTicketStore({ dataDir: io.env.MADOGUCHI_DATA_DIR || './data' });
   const tickets = createTicketService({ store, desks: () => content.desks, clock: systemClock });
   const print = (t: Ticket | Ticket[]) =>
     io.stdout.write(
