@@ -130,18 +130,21 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
         `${actor.user} may not ${action} ${id}: only ${deskOf(before.desk)?.name.en ?? before.desk} staff and admins can${allowRequester ? ', or the requester' : ''}.`,
       );
     }
-    if (!FROM[action].includes(before.status)) {
-      const by = before.assignee ? ` by ${before.assignee}` : '';
-      return refuse(
-        before,
+    const notNow = (t: Ticket) =>
+      refuse(
+        t,
         actor,
         'ILLEGAL_TRANSITION',
-        `${id} is ${before.status}${before.status === 'claimed' ? by : ''}; it cannot be ${past(action)} now.`,
+        `${id} is ${t.status}${t.status === 'claimed' && t.assignee ? ` by ${t.assignee}` : ''}; it cannot be ${past(action)} now.`,
       );
-    }
+    if (!FROM[action].includes(before.status)) return notNow(before);
+    /** Set when another click (another replica) changed the ticket between the check and the write. */
+    let overtaken: Ticket | undefined;
     const after = await store.update(id, (t) => {
-      if (!FROM[action].includes(t.status))
+      if (!FROM[action].includes(t.status)) {
+        overtaken = structuredClone(t);
         throw new TicketError('ILLEGAL_TRANSITION', `${id} changed meanwhile; it is ${t.status}.`);
+      }
       const from = t.status;
       const change = apply(t);
       append(t, {
@@ -151,6 +154,10 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
         to: t.status,
         ...source(actor),
       });
+    }).catch((error: unknown) => {
+      // The loser of a race is refused like any late click: recorded, and told who has the ticket.
+      if (overtaken && error instanceof TicketError) return notNow(overtaken);
+      throw error;
     });
     deps.logger?.info({ ticket: id, action, actor: actor.user, status: after.status }, 'ticket changed');
     deps.onChange?.(after);
