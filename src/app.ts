@@ -8,14 +8,18 @@ import { createConversationMemory } from './core/memory.js';
 import { type Clock, systemClock } from './core/types.js';
 import { createDeskService, type DeskService } from './desk/service.js';
 import type { ServiceStatus } from './desk/types.js';
+import { createPgFeedbackStore } from './feedback/pg-store.js';
 import { createFeedbackStore } from './feedback/store.js';
 import { type ContentHolder, createContentHolder } from './reload.js';
 import { createHttpServer, sendJson } from './server/http.js';
 import { createFileModelCache } from './storage/model-cache.js';
+import { createPgContextStore } from './storage/pg/context-store.js';
 import { createPgPool } from './storage/pg/pool.js';
+import { createPgSingleton, REMINDERS_LOCK_KEY } from './storage/pg/singleton.js';
 import { createLowdbTicketStore } from './tickets/lowdb-store.js';
 import { createNotifierRegistry } from './tickets/notifiers.js';
 import { createOutbox } from './tickets/outbox.js';
+import { createPgDeliveryQueue } from './tickets/pg-outbox.js';
 import { createPgTicketStore } from './tickets/pg-store.js';
 import { createTicketService } from './tickets/service.js';
 import { awaitingStaff } from './tickets/store.js';
@@ -108,8 +112,10 @@ export async function startApp(deps: { config: Config; logger: Logger; clock?: C
 
   const dataDir = resolve(config.dataDir);
   const memory = createConversationMemory({ clock });
-  const store = config.database
-    ? createPgTicketStore({ pool: createPgPool(config.database, { logger }), endPoolOnClose: true, logger })
+  // One pool for everything shared (tickets, dedupe, references, feedback); the ticket store ends it at stop.
+  const pool = config.database ? createPgPool(config.database, { logger }) : undefined;
+  const store = pool
+    ? createPgTicketStore({ pool, endPoolOnClose: true, logger })
     : createLowdbTicketStore({ dataDir, logger });
   let content: ContentHolder;
   try {
@@ -132,18 +138,28 @@ export async function startApp(deps: { config: Config; logger: Logger; clock?: C
   // The outbox is the ticket service's onChange: every committed change is delivered at once.
   let kick: () => void = () => undefined;
   const tickets = createTicketService({ store, desks, clock, logger, notifiers, onChange: () => kick() });
-  const outbox = createOutbox({ store, notifiers, clock, logger });
+  // With PostgreSQL the replicas share one queue: each delivery is leased to one of them at a time.
+  const outbox = createOutbox({
+    store,
+    notifiers,
+    clock,
+    logger,
+    ...(pool ? { queue: createPgDeliveryQueue({ pool }) } : {}),
+  });
   kick = () => {
     outbox.kick().catch((error: unknown) => logger.error({ err: error }, 'outbox pass failed'));
   };
+  // Several replicas: each conversation's context is shared, so a follow-up works on any of them.
+  const contexts = pool ? createPgContextStore(pool, { now: () => clock.now().getTime() }) : undefined;
   const desk = createDeskService({
     engine: content,
     tickets,
-    feedback: createFeedbackStore(join(dataDir, 'feedback.jsonl')),
+    feedback: pool ? createPgFeedbackStore({ pool }) : createFeedbackStore(join(dataDir, 'feedback.jsonl')),
     reload: () => content.reload(),
     status: () => status(),
     clock,
     logger,
+    ...(contexts ? { shared: { memory, store: contexts } } : {}),
   });
   const channelDeps: ChannelDeps = {
     config,
@@ -152,6 +168,7 @@ export async function startApp(deps: { config: Config; logger: Logger; clock?: C
     content: () => content.current().content,
     clock,
     logger,
+    ...(pool ? { pg: pool } : {}),
   };
 
   const channels: Channel[] = [];
@@ -175,8 +192,20 @@ export async function startApp(deps: { config: Config; logger: Logger; clock?: C
   mountRoutes();
 
   outbox.start();
+  // With PostgreSQL only the replica holding the reminders' advisory lock sends them.
+  const remindersLock = pool
+    ? createPgSingleton({ pool, key: REMINDERS_LOCK_KEY, name: 'reminders', logger })
+    : undefined;
+  // The same replica sweeps expired conversation contexts.
+  const remind = () =>
+    remindersLock
+      ? remindersLock.run(async () => {
+          await contexts?.sweep();
+          return tickets.remind();
+        })
+      : tickets.remind();
   const reminders = setInterval(() => {
-    tickets.remind().catch((error: unknown) => logger.error({ err: error }, 'reminder pass failed'));
+    remind().catch((error: unknown) => logger.error({ err: error }, 'reminder pass failed'));
   }, 60_000);
   reminders.unref();
   if (config.watch) content.watch();
@@ -251,6 +280,7 @@ export async function startApp(deps: { config: Config; logger: Logger; clock?: C
       server.closeAllConnections();
       await closed;
       clearInterval(reminders);
+      await remindersLock?.stop();
       clearInterval(countsTimer);
       content.close();
       for (const c of channels) await c.stop();

@@ -4,6 +4,7 @@ import type { Content } from '../content/types.js';
 import type { Clock } from '../core/types.js';
 import type { DeskService } from '../desk/service.js';
 import type { Route } from '../server/http.js';
+import type { PgPool } from '../storage/pg/pool.js';
 import type { Notifier, TicketService } from '../tickets/service-types.js';
 
 export type { Route };
@@ -32,4 +33,9 @@ export interface ChannelDeps {
   content: () => Content;
   clock: Clock;
   logger: Logger;
+  /**
+   * The PostgreSQL pool when `DATABASE_URL` is set (shared with the ticket store): the channels keep
+   * their dedupe keys and conversation references there, so every replica sees them.
+   */
+  pg?: PgPool;
 }

@@ -23,6 +23,8 @@ export interface ConversationMemory {
     focus: Pick<ConversationContext, 'scheme' | 'entry' | 'desk'> &
       Partial<Pick<ConversationContext, 'question' | 'kind'>>,
   ): void;
+  /** Takes a conversation's context read from elsewhere (another replica wrote it); undefined forgets it. */
+  put(conversation: string, context: ConversationContext | undefined): void;
   readonly size: number;
 }
 
@@ -48,6 +50,12 @@ export function createConversationMemory(
         return undefined;
       }
       return ctx;
+    },
+    put(conversation, context) {
+      conversations.delete(conversation);
+      if (context) conversations.set(conversation, { ...context, turns: context.turns.slice(-maxTurns) });
+      while (conversations.size > maxConversations)
+        conversations.delete(conversations.keys().next().value as string);
     },
     record(conversation, turn, focus) {
       const now = clock.now().getTime();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { EngineRef } from '../core/engine-types.js';
 import { detectLanguage } from '../core/language.js';
+import type { ConversationMemory } from '../core/memory.js';
 import { normalise } from '../core/normalize.js';
 import type { Clock, Lang } from '../core/types.js';
 import type { FeedbackStore } from '../feedback/store.js';
@@ -22,6 +23,7 @@ import {
   ticketListView,
   type ViewContent,
 } from '../present/views.js';
+import type { ContextStore } from '../storage/pg/context-store.js';
 import { TicketError, TicketStoreError } from '../tickets/errors.js';
 import { openHandoff } from '../tickets/handoff.js';
 import type { Actor, TicketService } from '../tickets/service-types.js';
@@ -39,6 +41,11 @@ export interface DeskServiceDeps {
   clock: Clock;
   logger: Logger;
   people?: People;
+  /**
+   * Several replicas: the conversation context is read from the shared store before a turn and written
+   * after it, so a follow-up is understood whichever replica receives it.
+   */
+  shared?: { memory: ConversationMemory; store: ContextStore };
 }
 
 export const ADMIN_COMMANDS = ['reload', 'status'] as const;
@@ -76,10 +83,32 @@ export function createDeskService(deps: DeskServiceDeps) {
     return content().desks.desks.find((d) => d.id === ticket.desk)?.lang;
   }
 
-  function ask(req: DeskRequest, text: string): DeskResult {
+  /** Takes the conversation's shared context into this replica's memory (if the store fails, the local copy serves). */
+  async function pull(conversation: string): Promise<void> {
+    if (!deps.shared) return;
+    try {
+      deps.shared.memory.put(conversation, await deps.shared.store.load(conversation));
+    } catch (error) {
+      deps.logger.warn(
+        { err: error },
+        "conversation context not read from the shared store; using this replica's",
+      );
+    }
+  }
+
+  async function push(conversation: string): Promise<void> {
+    const context = deps.shared?.memory.get(conversation);
+    if (!deps.shared || !context) return;
+    await deps.shared.store.save(conversation, context).catch((error: unknown) => {
+      deps.logger.warn({ err: error }, 'conversation context not written to the shared store');
+    });
+  }
+
+  async function ask(req: DeskRequest, text: string): Promise<DeskResult> {
     seen(req);
-    const engine = deps.engine.current();
     const conversation = keyOf(req);
+    await pull(conversation);
+    const engine = deps.engine.current();
     const reply = engine.respond({
       text,
       platform: req.platform,
@@ -87,6 +116,7 @@ export function createDeskService(deps: DeskServiceDeps) {
       conversation,
     });
     const turn = `${conversation}:${engine.transcript(conversation).length}`;
+    await push(conversation);
     return { kind: 'reply', reply, view: replyView(engine.content, reply, turn) };
   }
 
@@ -300,6 +330,8 @@ export function createDeskService(deps: DeskServiceDeps) {
   ): Promise<DeskResult> {
     const p = parsePayload(Payload, raw);
     if (!p) throw new DeskError('BAD_PAYLOAD');
+    // A form or a button may reach a replica that has not seen the conversation yet.
+    if (p.k !== 'ask') await pull(keyOf(req));
     switch (p.k) {
       case 'ask':
         return ask(req, p.q);

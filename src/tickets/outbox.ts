@@ -26,6 +26,34 @@ interface Outcome {
   ticketId: string;
   result: DeliveryResult;
   at: Date;
+  /**
+   * With a queue: the attempts the notifier was shown. The outcome is recorded only while the stored
+   * delivery is still pending with no more attempts than that (no other replica recorded a later
+   * attempt meanwhile), and it then holds `basis + 1` attempts.
+   */
+  basis?: number;
+}
+
+/** A delivery a replica claimed from a shared queue: its lease is this replica's until it expires. */
+export interface ClaimedDelivery {
+  ticketId: string;
+  deliveryId: string;
+  /** Claims before this one: more than the stored attempts when an earlier claimant died mid-delivery. */
+  priorClaims: number;
+}
+
+/**
+ * Deliveries shared by several processes (PostgreSQL, src/tickets/pg-outbox.ts): a claimed delivery is
+ * leased to the claimant, so no other process attempts it until the lease expires. Only the first
+ * pending delivery of each stream can be claimed, so a stream stays in order across processes.
+ */
+export interface DeliveryQueue {
+  /** Leases up to `limit` due deliveries, each the head of its stream and not leased to anyone. */
+  claim(now: Date, limit: number): Promise<ClaimedDelivery[]>;
+  /** Forgets a claimed delivery whose ticket no longer has it pending (the queue was out of step). */
+  drop(deliveryId: string): Promise<void>;
+  /** Deliveries pending, for status pages. */
+  pending(): Promise<number>;
 }
 
 /**
@@ -42,6 +70,10 @@ interface Outcome {
  * a posted message is posted once, not on every pass. Meanwhile passes back off (`storeRetryDelayMs`)
  * and `health()` says why. Outcomes still unrecorded when the process exits are lost, so those
  * deliveries are attempted again after a restart.
+ *
+ * With a `queue` (PostgreSQL, several replicas) deliveries are claimed from it with a lease instead:
+ * each is attempted by one replica at a time, and one whose claimant died is attempted again by another
+ * after the lease, shown to the notifier with `attempts > 0` so it looks for its earlier post first.
  */
 export function createOutbox(deps: {
   store: TicketStore;
@@ -51,8 +83,17 @@ export function createOutbox(deps: {
   logger?: Logger;
   backoff?: Backoff;
   random?: () => number;
+  /**
+   * A queue shared with other processes (PostgreSQL): deliveries are claimed from it with a lease
+   * instead of read from every ticket, so each is attempted by one process at a time. Without one,
+   * this process is the only one delivering (lowdb).
+   */
+  queue?: DeliveryQueue;
+  /** With a queue: deliveries claimed, and attempted concurrently, at a time (default 8). */
+  batch?: number;
 }) {
   const backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  const batch = Math.max(1, deps.batch ?? 8);
   const random = deps.random ?? Math.random;
   const unrecorded = new Map<string, Outcome>();
   let refusal: { reason: string; since: string; count: number; retryAt: number } | undefined;
@@ -70,26 +111,29 @@ export function createOutbox(deps: {
     }
   }
 
-  /** Applies an attempt's outcome to its stored delivery. */
-  function apply(t: Ticket, deliveryId: string, { result, at }: Outcome): void {
+  /** Applies an attempt's outcome to its stored delivery; false when it is stale (see Outcome.basis). */
+  function apply(t: Ticket, deliveryId: string, { result, at, basis }: Outcome): boolean {
     const d = t.outbox.find((x) => x.id === deliveryId);
-    if (!d) return;
-    d.attempts += 1;
+    if (!d) return false;
+    if (basis === undefined) d.attempts += 1;
+    else if (d.status !== 'pending' || d.attempts > basis) return false;
+    else d.attempts = basis + 1;
     if (result.ok) {
       d.status = 'delivered';
       d.deliveredAt = at.toISOString();
       delete d.lastError;
       if (result.refs) t.refs = { ...t.refs, ...result.refs };
-      return;
+      return true;
     }
     d.lastError = result.error;
     if (result.permanent || d.attempts >= backoff.maxAttempts) {
       d.status = 'failed';
-      return;
+      return true;
     }
     const exp = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (d.attempts - 1));
     const wait = result.retryAfterMs ?? exp * (0.5 + random() / 2);
     d.nextAttemptAt = new Date(at.getTime() + wait).toISOString();
+    return true;
   }
 
   /**
@@ -99,10 +143,13 @@ export function createOutbox(deps: {
   async function record(
     deliveryId: string,
     outcome: Outcome,
-  ): Promise<Delivery['status'] | 'unrecorded' | undefined> {
+  ): Promise<Delivery['status'] | 'unrecorded' | 'stale' | undefined> {
     let stored: Ticket;
+    let applied = false;
     try {
-      stored = await deps.store.update(outcome.ticketId, (t) => apply(t, deliveryId, outcome));
+      stored = await deps.store.update(outcome.ticketId, (t) => {
+        applied = apply(t, deliveryId, outcome);
+      });
     } catch (error) {
       if (!(error instanceof TicketStoreError)) throw error;
       unrecorded.set(deliveryId, outcome);
@@ -112,6 +159,14 @@ export function createOutbox(deps: {
     unrecorded.delete(deliveryId);
     accepted();
     const { result } = outcome;
+    if (!applied && outcome.basis !== undefined) {
+      // Another replica took it over (this one's lease expired) and recorded its own attempt.
+      deps.logger?.warn(
+        { ticket: outcome.ticketId, delivery: deliveryId, ok: result.ok },
+        'notification outcome not recorded: another replica attempted it after this lease expired',
+      );
+      return 'stale';
+    }
     if (result.ok)
       deps.logger?.debug({ ticket: outcome.ticketId, delivery: deliveryId }, 'notification delivered');
     else
@@ -157,6 +212,7 @@ export function createOutbox(deps: {
       if (status === 'unrecorded') return delivered;
       if (status === 'delivered') delivered++;
     }
+    if (deps.queue) return delivered + (await claimedPass(deps.queue));
     const now = deps.clock.now().getTime();
     for (const listed of await deps.store.list({ where: hasPending })) {
       for (const stream of streams(listed)) {
@@ -172,6 +228,47 @@ export function createOutbox(deps: {
       }
     }
     return delivered;
+  }
+
+  /**
+   * A pass over a shared queue: claims a batch of stream heads, attempts them concurrently, records
+   * each outcome (which ends its lease), and claims again while the last batch delivered anything (a
+   * delivered head lets the next of its stream go). Stops at a refused write; a delivery whose outcome
+   * could not be recorded keeps its lease until it expires.
+   */
+  async function claimedPass(queue: DeliveryQueue): Promise<number> {
+    let delivered = 0;
+    for (;;) {
+      const claimed = await queue.claim(deps.clock.now(), batch);
+      let progress = 0;
+      let refusedWrite = false;
+      await Promise.all(
+        claimed.map(async (c) => {
+          const ticket = await deps.store.get(c.ticketId);
+          const d = ticket?.outbox.find((x) => x.id === c.deliveryId);
+          if (!ticket || !d || d.status !== 'pending') {
+            await queue.drop(c.deliveryId);
+            return;
+          }
+          // Claimed before without a recorded outcome: its claimant died mid-delivery, so the notifier
+          // is told this is not the first attempt and looks for an earlier post first.
+          const presented: Delivery = { ...d, attempts: Math.max(d.attempts, c.priorClaims) };
+          const result = await deliver(ticket, presented);
+          const status = await record(d.id, {
+            ticketId: ticket.id,
+            result,
+            at: deps.clock.now(),
+            basis: presented.attempts,
+          });
+          if (status === 'unrecorded') refusedWrite = true;
+          else if (status === 'delivered') {
+            delivered++;
+            progress++;
+          }
+        }),
+      );
+      if (refusedWrite || progress === 0 || claimed.length === 0) return delivered;
+    }
   }
 
   /** Delivers what is due now; concurrent calls share one pass and trigger one more after it. */
@@ -209,6 +306,7 @@ export function createOutbox(deps: {
     },
     /** Deliveries not yet delivered (pending or failed), for status pages. */
     async pending(): Promise<number> {
+      if (deps.queue) return deps.queue.pending();
       return (await deps.store.list({ where: hasPending })).reduce(
         (n, t) => n + t.outbox.filter((d) => d.status === 'pending').length,
         0,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { isConnectionError, PgStoreError, reasonOf } from '../storage/pg/errors.js';
+import { toJsonb } from '../storage/pg/jsonb.js';
 import { migrate } from '../storage/pg/migrate.js';
 import { describePool, guard, type PgClient, type PgPool, waitForPostgres } from '../storage/pg/pool.js';
 import { type StoreErrorCode, TicketError, TicketStoreError } from './errors.js';
@@ -319,14 +320,6 @@ export function createPgTicketStore(opts: PgTicketStoreOptions): TicketStore {
       return run(() => change(id, mutate));
     },
   };
-}
-
-/**
- * The ticket as JSON for a JSONB column. JSONB cannot hold the NUL character (`\u0000`), which a
- * message pasted into a chat can carry: it becomes U+FFFD, as an unreadable character would.
- */
-export function toJsonb(value: unknown): string {
-  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\uFFFD');
 }
 
 /** What `mutate` threw, carried past the store's own error handling unchanged. */

@@ -140,25 +140,27 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
     if (!FROM[action].includes(before.status)) return notNow(before);
     /** Set when another click (another replica) changed the ticket between the check and the write. */
     let overtaken: Ticket | undefined;
-    const after = await store.update(id, (t) => {
-      if (!FROM[action].includes(t.status)) {
-        overtaken = structuredClone(t);
-        throw new TicketError('ILLEGAL_TRANSITION', `${id} changed meanwhile; it is ${t.status}.`);
-      }
-      const from = t.status;
-      const change = apply(t);
-      append(t, {
-        ...change,
-        actor: actor.user,
-        from,
-        to: t.status,
-        ...source(actor),
+    const after = await store
+      .update(id, (t) => {
+        if (!FROM[action].includes(t.status)) {
+          overtaken = structuredClone(t);
+          throw new TicketError('ILLEGAL_TRANSITION', `${id} changed meanwhile; it is ${t.status}.`);
+        }
+        const from = t.status;
+        const change = apply(t);
+        append(t, {
+          ...change,
+          actor: actor.user,
+          from,
+          to: t.status,
+          ...source(actor),
+        });
+      })
+      .catch((error: unknown) => {
+        // The loser of a race is refused like any late click: recorded, and told who has the ticket.
+        if (overtaken && error instanceof TicketError) return notNow(overtaken);
+        throw error;
       });
-    }).catch((error: unknown) => {
-      // The loser of a race is refused like any late click: recorded, and told who has the ticket.
-      if (overtaken && error instanceof TicketError) return notNow(overtaken);
-      throw error;
-    });
     deps.logger?.info({ ticket: id, action, actor: actor.user, status: after.status }, 'ticket changed');
     deps.onChange?.(after);
     return after;
@@ -279,12 +281,20 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
       const reminded: Ticket[] = [];
       for (const t of await store.list({ where: awaitingStaff })) {
         const interval = hours(deskOf(t.desk)?.reminderIntervalHours ?? 4);
-        const last = t.lastReminderAt ? Date.parse(t.lastReminderAt) : undefined;
-        if (now < Date.parse(t.dueAt) || (last !== undefined && now - last < interval)) continue;
+        const due = (x: Readonly<Ticket>) => {
+          const last = x.lastReminderAt ? Date.parse(x.lastReminderAt) : undefined;
+          return now >= Date.parse(x.dueAt) && (last === undefined || now - last >= interval);
+        };
+        if (!due(t)) continue;
+        let changed = false;
+        // Checked again inside the write: another pass (another replica) may have reminded meanwhile.
         const after = await store.update(t.id, (d) => {
+          if (!due(d) || !awaitingStaff(d)) return;
+          changed = true;
           d.lastReminderAt = new Date(now).toISOString();
           append(d, { type: 'reminded', actor: 'system:reminders' });
         });
+        if (!changed) continue;
         deps.onChange?.(after);
         reminded.push(after);
       }

@@ -23,7 +23,7 @@ const ticketOf = (r: DeskResult): Ticket => {
 
 async function openTicket(user = 'UREQ', key = `form-${Math.random().toString(36).slice(2)}`) {
   const req = request(user);
-  desk.ask(req, 'Is there anyone at JBIC who can advise us on financing a plant in Aguascalientes?');
+  await desk.ask(req, 'Is there anyone at JBIC who can advise us on financing a plant in Aguascalientes?');
   return ticketOf(
     await desk.press(
       req,
@@ -38,7 +38,7 @@ async function openTicket(user = 'UREQ', key = `form-${Math.random().toString(36
 }
 
 describe('the desk service', () => {
-  it('answers in the language of the question, with every label in that language', () => {
+  it('answers in the language of the question, with every label in that language', async () => {
     const cases = [
       ['When did JBIC sign the MOU with Aguascalientes?', 'en', 'Helpful', 'Not helpful'],
       ['JBICとアグアスカリエンテス州の覚書はいつ締結されましたか', 'ja', '役に立った', '役に立たなかった'],
@@ -46,7 +46,7 @@ describe('the desk service', () => {
       ['JETRO和重庆市什么时候签署的备忘录？', 'zh', '有帮助', '没有帮助'],
     ] as const;
     for (const [text, lang, helpful, notHelpful] of cases) {
-      const r = desk.ask(request('UREQ'), text);
+      const r = await desk.ask(request('UREQ'), text);
       if (r.kind !== 'reply') throw new Error('expected a reply');
       expect(r.view.lang).toBe(lang);
       expect(r.view.action).toBe('answer');
@@ -66,7 +66,7 @@ describe('the desk service', () => {
 
   it('offers the handoff form pre-filled with the question, in its language, once per form key', async () => {
     const req = request('UREQ');
-    desk.ask(req, 'JBICの担当者に相談したいです');
+    await desk.ask(req, 'JBICの担当者に相談したいです');
     const form = await desk.press(req, { k: 'talk', desk: 'jbic' });
     if (form.kind !== 'form') throw new Error('expected a form');
     expect(form.view.lang).toBe('ja');

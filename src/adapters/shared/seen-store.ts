@@ -1,10 +1,8 @@
 import { openJournalOrStartAfresh } from '../../storage/journal.js';
 
 /**
- * Keys of platform events already handled, kept on disk so a redelivery after a restart is still
- * recognised. Bounded in size and age. Each new key is appended to a journal (one small group-committed
- * write, not a rewrite of every key), and the journal is rewritten with only the live keys once it
- * holds twice as many lines as there are keys.
+ * Keys of platform events already handled, so a redelivery is recognised: after a restart (both
+ * stores) and on another replica (the PostgreSQL store, pg-seen-store.ts).
  */
 export interface SeenStore {
   /**
@@ -14,14 +12,17 @@ export interface SeenStore {
   firstTime(...keys: string[]): Promise<boolean>;
   /**
    * Starts a turn: true when no key is done or in progress. The turn counts as done only after
-   * `done` (its reply posted, its ticket stored): a process that dies before then leaves nothing on
-   * disk, so the platform's retry of the same event is carried out.
+   * `done` (its reply posted, its ticket stored): a process that dies before then leaves no done key
+   * behind, so the platform's retry of the same event is carried out (on PostgreSQL once the dead
+   * turn's lease has run out).
    */
-  begin(...keys: string[]): boolean;
-  /** Records a begun turn as done, on disk. */
+  begin(...keys: string[]): Promise<boolean>;
+  /** Records a begun turn as done, durably. */
   done(...keys: string[]): Promise<void>;
-  /** Gives up a begun turn (it failed): a retry may carry it out. */
-  release(...keys: string[]): void;
+  /** Gives up a begun turn (it failed): a retry may carry it out. Never rejects. */
+  release(...keys: string[]): Promise<void>;
+  /** Stops background work (the PostgreSQL store's expiry sweep). */
+  close?(): void;
 }
 
 type SeenRecord = [key: string, at: number];
@@ -31,6 +32,12 @@ const parseRecord = (value: unknown): SeenRecord | string =>
     ? (value as SeenRecord)
     : 'not a [key, time] pair';
 
+/**
+ * The seen store of the default (lowdb) mode: kept on disk, bounded in size and age. Each new key is
+ * appended to a journal (one small group-committed write, not a rewrite of every key), and the journal
+ * is rewritten with only the live keys once it holds twice as many lines as there are keys. Turns in
+ * progress are kept in memory only: one process owns the file.
+ */
 export async function createSeenStore(opts: {
   file: string;
   ttlMs?: number;
@@ -53,7 +60,7 @@ export async function createSeenStore(opts: {
     return t !== undefined && now() - t < ttl;
   };
   return {
-    begin(...keys) {
+    async begin(...keys) {
       if (keys.some((k) => busy.has(k) || isDone(k))) return false;
       for (const k of keys) busy.add(k);
       return true;
@@ -70,7 +77,7 @@ export async function createSeenStore(opts: {
       void journal.compact(seen.size, live, 1_000);
       await written.catch(() => undefined);
     },
-    release(...keys) {
+    async release(...keys) {
       for (const k of keys) busy.delete(k);
     },
     async firstTime(...keys) {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { readRaw } from '../../server/http.js';
+import { createPgSeenStore } from '../shared/pg-seen-store.js';
 import { createSeenStore } from '../shared/seen-store.js';
 import type { Channel, ChannelDeps, Route } from '../types.js';
 import { registerListeners } from './listeners/index.js';
@@ -20,7 +21,9 @@ export async function createSlackChannel(deps: ChannelDeps): Promise<Channel> {
   const slack = deps.config.slack;
   if (!slack) throw new Error('Slack is not configured');
   const logger = boltLogger(deps);
-  const seen = await createSeenStore({ file: join(deps.config.dataDir, 'slack-seen.journal') });
+  const seen = deps.pg
+    ? createPgSeenStore({ pool: deps.pg, scope: 'slack', logger: deps.logger })
+    : await createSeenStore({ file: join(deps.config.dataDir, 'slack-seen.journal') });
   // Replies look for their earlier post before trying again (post.ts); the client must not retry blindly.
   const clientOptions = {
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
@@ -118,15 +121,17 @@ export async function createSlackChannel(deps: ChannelDeps): Promise<Channel> {
     },
     async stop() {
       if (receiver instanceof SocketModeReceiver) await receiver.stop();
-      if (inFlight.size === 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...inFlight]),
-        new Promise<void>((ok) => {
-          timer = setTimeout(ok, STOP_GRACE_MS);
-        }),
-      ]);
-      clearTimeout(timer);
+      if (inFlight.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...inFlight]),
+          new Promise<void>((ok) => {
+            timer = setTimeout(ok, STOP_GRACE_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      seen.close?.();
     },
   };
 }

@@ -138,12 +138,12 @@ export class MadoguchiTeamsBot extends TeamsActivityHandler {
   /** Runs `work` once per activity; a failure leaves it undone, so the platform's retry is carried out. */
   private async once<T>(a: Partial<Activity>, work: () => Promise<T>, duplicate: T): Promise<T> {
     const key = this.keyOf(a);
-    if (key && !this.deps.seen.begin(key)) return duplicate;
+    if (key && !(await this.deps.seen.begin(key))) return duplicate;
     let out: T;
     try {
       out = await work();
     } catch (error) {
-      if (key) this.deps.seen.release(key);
+      if (key) await this.deps.seen.release(key);
       throw error;
     }
     if (key) await this.deps.seen.done(key);
@@ -186,14 +186,14 @@ export class MadoguchiTeamsBot extends TeamsActivityHandler {
       if (result.kind !== 'ticket') await this.privately(context, cardOf(result));
       return;
     }
-    if (word === 'help') return this.privately(context, this.help(req));
-    const result = this.deps.desk.ask(req, text);
+    if (word === 'help') return this.privately(context, await this.help(req));
+    const result = await this.deps.desk.ask(req, text);
     if (result.kind === 'reply') await context.sendActivity(cardActivity(replyCard(result.view)));
   }
 
   /** The engine's help, then the commands this person may use. */
-  private help(req: DeskRequest): TeamsCard {
-    const result = this.deps.desk.ask(req, 'help');
+  private async help(req: DeskRequest): Promise<TeamsCard> {
+    const result = await this.deps.desk.ask(req, 'help');
     if (result.kind !== 'reply') throw new Error(`help answered with ${result.kind}`);
     const commands = ['tickets', 'help', ...(this.deps.desk.isAdmin(req.user) ? ADMIN_COMMANDS : [])];
     const s = stringsFor(this.deps.desk.content(), result.view.lang);
@@ -325,12 +325,12 @@ export class MadoguchiTeamsBot extends TeamsActivityHandler {
     const conversation = baseConversation(a.conversation.id);
     if (this.deps.deskConversations().has(conversation)) return;
     const key = `welcome:${conversation}`;
-    if (!this.deps.seen.begin(key)) return;
+    if (!(await this.deps.seen.begin(key))) return;
     try {
       const view = noticeView(this.deps.desk.content(), a.locale, 'welcome', {}, false);
       await context.sendActivity(cardActivity(noticeCard(view)));
     } catch (error) {
-      this.deps.seen.release(key);
+      await this.deps.seen.release(key);
       throw error;
     }
     await this.deps.seen.done(key);

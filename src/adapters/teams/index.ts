@@ -8,11 +8,13 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import { readJson, sendJson } from '../../server/http.js';
+import { createPgSeenStore } from '../shared/pg-seen-store.js';
 import { createSeenStore } from '../shared/seen-store.js';
 import type { Channel, ChannelDeps } from '../types.js';
 import { authFailureStatus, precheckBotToken } from './auth.js';
 import { MadoguchiTeamsBot, onTurnError } from './bot.js';
 import { createTeamsNotifier } from './notifier.js';
+import { createPgReferenceStore } from './pg-references.js';
 import { createReferenceStore } from './references.js';
 
 /** Seconds a channel is asked to wait when Microsoft's signing keys could not be fetched. */
@@ -76,8 +78,12 @@ export async function createTeamsChannel(deps: ChannelDeps): Promise<Channel> {
       MicrosoftAppTenantId: teams.tenantId ?? '',
     }),
   );
-  const seen = await createSeenStore({ file: join(deps.config.dataDir, 'teams-seen.journal') });
-  const references = await createReferenceStore(join(deps.config.dataDir, 'teams-references.journal'));
+  const seen = deps.pg
+    ? createPgSeenStore({ pool: deps.pg, scope: 'teams', logger: log })
+    : await createSeenStore({ file: join(deps.config.dataDir, 'teams-seen.journal') });
+  const references = deps.pg
+    ? createPgReferenceStore({ pool: deps.pg })
+    : await createReferenceStore(join(deps.config.dataDir, 'teams-references.journal'));
   const deskConversations = () =>
     new Set(
       deps
@@ -154,6 +160,7 @@ export async function createTeamsChannel(deps: ChannelDeps): Promise<Channel> {
     }),
     async stop() {
       stopping = true;
+      seen.close?.();
     },
   };
 }

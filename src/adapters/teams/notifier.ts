@@ -47,7 +47,7 @@ export function createTeamsNotifier(deps: {
   /** The card a desk showed before the ticket moved: says where it went, no buttons. A failure changes nothing else. */
   async function markMoved(ticket: Ticket, card: TeamsCardRef): Promise<void> {
     const before = deps.content().desks.desks.find((d) => d.notify.teamsConversation === card.conversation);
-    const ref = deps.references.get(card.conversation);
+    const ref = await deps.references.get(card.conversation).catch(() => undefined);
     if (!before || !ref) return;
     const view = ticketCardView(deps.content(), ticket, { forDesk: before.id, nameOf: deps.people.nameOf });
     await post(ref, async (ctx) => {
@@ -84,7 +84,7 @@ export function createTeamsNotifier(deps: {
         const channel = deskOf(ticket.desk)?.notify.teamsConversation;
         if (card && card.conversation !== channel) await markMoved(ticket, card);
         if (!channel) return { ok: true };
-        const reference = deps.references.get(channel);
+        const reference = await deps.references.get(channel);
         if (!reference)
           return {
             ok: false,

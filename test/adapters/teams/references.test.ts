@@ -16,14 +16,16 @@ describe('Teams conversation references', () => {
     const file = join(await tempDir(), 'refs.journal');
     const refs = await createReferenceStore(file);
     await refs.remember(ref('19:desk@thread.tacv2;messageid=111'));
-    expect(refs.get('19:desk@thread.tacv2')?.conversation?.id).toBe('19:desk@thread.tacv2');
-    expect(refs.get('19:desk@thread.tacv2;messageid=222')?.serviceUrl).toBe('https://smba.example/');
+    expect((await refs.get('19:desk@thread.tacv2'))?.conversation?.id).toBe('19:desk@thread.tacv2');
+    expect((await refs.get('19:desk@thread.tacv2;messageid=222'))?.serviceUrl).toBe('https://smba.example/');
     await refs.remember(ref('19:desk@thread.tacv2;messageid=111'));
     expect(await lines(file)).toBe(2);
     await refs.remember(ref('19:desk@thread.tacv2', 'https://smba.moved.example/'));
     const restarted = await createReferenceStore(file);
-    expect(restarted.get('19:desk@thread.tacv2')?.serviceUrl).toBe('https://smba.moved.example/');
-    expect(restarted.get('19:desk@thread.tacv2;messageid=111')?.serviceUrl).toBe('https://smba.example/');
+    expect((await restarted.get('19:desk@thread.tacv2'))?.serviceUrl).toBe('https://smba.moved.example/');
+    expect((await restarted.get('19:desk@thread.tacv2;messageid=111'))?.serviceUrl).toBe(
+      'https://smba.example/',
+    );
   });
 
   it('rewrites its file down to the live references as it grows', async () => {
@@ -33,6 +35,6 @@ describe('Teams conversation references', () => {
       for (let i = 0; i < 100; i++) await refs.remember(ref(`a:${i}`, `https://smba.example/${round}/`));
     expect(await lines(file)).toBeLessThanOrEqual(200);
     const restarted = await createReferenceStore(file);
-    expect(restarted.get('a:99')?.serviceUrl).toBe('https://smba.example/2/');
+    expect((await restarted.get('a:99'))?.serviceUrl).toBe('https://smba.example/2/');
   });
 });

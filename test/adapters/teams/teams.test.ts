@@ -156,7 +156,7 @@ describe('Teams through botbuilder CloudAdapter (emulator mode)', () => {
     }
     // Kept on disk: a store opened on the same file (as after a restart) knows the channel.
     const refs = await createReferenceStore(join(dir, 'data/teams-references.journal'));
-    expect(refs.get(DESK_CHANNEL)?.serviceUrl).toBe(connector.serviceUrl);
+    expect((await refs.get(DESK_CHANNEL))?.serviceUrl).toBe(connector.serviceUrl);
     // The turn is over when the request is answered: anything it posted is already recorded.
     expect(to(DESK_CHANNEL)).toEqual([]);
   });

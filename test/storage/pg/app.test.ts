@@ -4,6 +4,7 @@ import pino from 'pino';
 import { expect, it } from 'vitest';
 import { startApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
+import { loadMigrations } from '../../../src/storage/pg/migrate.js';
 import { createPgTicketStore } from '../../../src/tickets/pg-store.js';
 import { createTicketService } from '../../../src/tickets/service.js';
 import { repoRoot, tempDirs } from '../../helpers.js';
@@ -43,8 +44,8 @@ describePg('the server with DATABASE_URL', () => {
         expect((await ready.json()).tickets).toMatchObject({ open: 1 });
       }
       for (const dataDir of dirs) expect(existsSync(join(dataDir, 'tickets.json.lock'))).toBe(false);
-      const migrations = await db.pool().query('SELECT name FROM schema_migrations');
-      expect(migrations.rows).toEqual([{ name: '001_tickets.sql' }]);
+      const migrations = await db.pool().query('SELECT name FROM schema_migrations ORDER BY version');
+      expect(migrations.rows).toEqual((await loadMigrations()).map((m) => ({ name: m.name })));
     } finally {
       await Promise.all(apps.map((a) => a.stop()));
     }

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
+import { loadMigrations } from '../../../src/storage/pg/migrate.js';
 import { repoRoot } from '../../helpers.js';
 import { describePg, freshDatabase, server } from '../../pg/helpers.js';
 
@@ -39,14 +40,16 @@ describePg('npm run db:migrate', () => {
     if (!server.ok) return;
     const { url, name } = await freshDatabase();
     const target = `${server.socketDir}:${server.port}/${name}`;
+    const migrations = await loadMigrations();
+    const last = migrations.at(-1)?.version;
     expect(await db({ DATABASE_URL: url }, 'migrate')).toEqual({
       code: 0,
-      stdout: `${target}: applied 001_tickets.sql; now at version 1\n`,
+      stdout: `${target}: applied ${migrations.map((m) => m.name).join(', ')}; now at version ${last}\n`,
       stderr: '',
     });
     expect(await db({ DATABASE_URL: url }, 'migrate')).toEqual({
       code: 0,
-      stdout: `${target}: up to date at version 1\n`,
+      stdout: `${target}: up to date at version ${last}\n`,
       stderr: '',
     });
   });

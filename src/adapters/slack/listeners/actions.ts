@@ -66,7 +66,7 @@ export function onAction(deps: SlackDeps) {
       if (action.action_id === ACTION.resolve) return await openResolve(deps, client, req, body, action);
       // One click, one effect: Slack does not resend interactions, but a person can click twice.
       const key = `act:${body.trigger_id ?? `${channel}:${action.action_ts ?? action.action_id}`}`;
-      if (!deps.seen.begin(key)) return;
+      if (!(await deps.seen.begin(key))) return;
       try {
         const result = await deps.desk.press(req, raw);
         if (result.kind === 'reply' && thread && !body.container?.is_ephemeral) {
@@ -92,7 +92,7 @@ export function onAction(deps: SlackDeps) {
         }
         // A ticket change needs nothing here: the outbox updates the card and tells the company.
       } catch (error) {
-        deps.seen.release(key);
+        await deps.seen.release(key);
         throw error;
       }
       await deps.seen.done(key);

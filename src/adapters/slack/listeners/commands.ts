@@ -36,13 +36,13 @@ export function onCommand(deps: SlackDeps) {
     };
     try {
       if (sub === 'ask' && rest.length > 0)
-        return await reply(deps.desk.ask(req, text.slice(first.length).trim()));
+        return await reply(await deps.desk.ask(req, text.slice(first.length).trim()));
       if (sub === 'tickets') return await reply(await deps.desk.myTickets(req));
       if ((ADMIN_COMMANDS as readonly string[]).includes(sub))
         return await reply(
           await deps.desk.admin(req, sub as (typeof ADMIN_COMMANDS)[number], `/madoguchi ${sub}`),
         );
-      const help = deps.desk.ask(req, 'help');
+      const help = await deps.desk.ask(req, 'help');
       const admin = deps.desk.isAdmin(slackUser(command.user_id));
       const commands = [
         '`/madoguchi ask …`',

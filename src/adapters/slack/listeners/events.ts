@@ -15,12 +15,12 @@ export function onMemberJoined(deps: SlackDeps) {
     if (!context.botUserId || event.user !== context.botUserId) return;
     if (deps.deskChannels().has(event.channel)) return; // a desk's own channel gets ticket cards, not a welcome
     const key = `join:${event.channel}`;
-    if (!deps.seen.begin(key)) return;
+    if (!(await deps.seen.begin(key))) return;
     const text = escapeMrkdwn(stringsFor(deps.desk.content(), 'en').t('welcome'));
     try {
       await client.chat.postMessage({ channel: event.channel, text });
     } catch (error) {
-      deps.seen.release(key); // Slack's retry of the event may try again
+      await deps.seen.release(key); // Slack's retry of the event may try again
       throw error;
     }
     await deps.seen.done(key);

@@ -62,6 +62,26 @@ export async function handleUserMessage(
   return outcome;
 }
 
+/**
+ * Claims the turn's keys. A seen store that cannot be reached (the database is down) is a failed turn:
+ * the person is told to try again; nothing was done, so nothing is doubled.
+ */
+async function begin(
+  deps: SlackDeps,
+  client: WebClient,
+  keys: string[],
+  req: ReturnType<typeof slackRequest>,
+  at: { channel: string; user: string; delivery: Delivery },
+): Promise<'begun' | 'duplicate' | 'failed'> {
+  try {
+    return (await deps.seen.begin(...keys)) ? 'begun' : 'duplicate';
+  } catch (error) {
+    deps.logger.error({ err: error, event: at.delivery.eventId }, 'slack: could not check for a duplicate');
+    await tellPrivately(deps, client, at.channel, at.user, deps.desk.toUserMessage(error, req));
+    return 'failed';
+  }
+}
+
 async function handle(
   deps: SlackDeps,
   client: WebClient,
@@ -84,12 +104,13 @@ async function handle(
     if (ticket) {
       // A reply in a ticket card's thread is for the company, mention or not; a file alone says nothing to relay.
       if (!text) return 'ignored:empty';
-      if (!deps.seen.begin(...keys)) return 'duplicate';
       const req = slackRequest({ id: user }, m.channel, m.thread_ts, `${m.channel}:${m.ts}`);
+      const claim = await begin(deps, client, keys, req, { channel: m.channel, user, delivery });
+      if (claim !== 'begun') return claim;
       try {
         await deps.desk.comment(req, ticket.id, text);
       } catch (error) {
-        deps.seen.release(...keys);
+        await deps.seen.release(...keys);
         await tellPrivately(deps, client, m.channel, user, deps.desk.toUserMessage(error, req));
         return 'refused';
       }
@@ -107,14 +128,15 @@ async function handle(
   if (!mentioned && !direct && !listening) return 'ignored:not-addressed';
   // A forwarded or file-only message without words is not a question.
   if (!mentioned && !text) return 'ignored:empty';
-  if (!deps.seen.begin(...keys)) return 'duplicate';
+  const thread = m.thread_ts ?? m.ts;
+  const req = slackRequest({ id: user }, m.channel, thread, `${m.channel}:${m.ts}`);
+  const claim = await begin(deps, client, keys, req, { channel: m.channel, user, delivery });
+  if (claim !== 'begun') return claim;
   // Let the event loop take (and acknowledge) the requests already waiting before this turn's CPU work:
   // under load Slack's 3-second ack deadline matters more than this reply's few milliseconds.
   await new Promise<void>((resolve) => setImmediate(resolve));
-  const thread = m.thread_ts ?? m.ts;
-  const req = slackRequest({ id: user }, m.channel, thread, `${m.channel}:${m.ts}`);
   try {
-    const result = deps.desk.ask(req, text);
+    const result = await deps.desk.ask(req, text);
     if (result.kind === 'reply')
       await postOnce(
         client,
@@ -129,7 +151,7 @@ async function handle(
         { checkFirst: delivery.retryNum !== undefined, after: m.ts },
       );
   } catch (error) {
-    deps.seen.release(...keys);
+    await deps.seen.release(...keys);
     deps.logger.error({ err: error, event: delivery.eventId }, 'slack reply failed');
     await tellPrivately(deps, client, m.channel, user, deps.desk.toUserMessage(error, req));
     return 'failed';

@@ -25,14 +25,14 @@ let n = 0;
 const ts = () => `1760000${String(++n).padStart(3, '0')}.000100`;
 
 /** A question asked in a thread of C0SHARED, and the reply's view (its buttons' payloads). */
-function asked(text: string): { thread: string; view: ReplyView } {
+async function asked(text: string): Promise<{ thread: string; view: ReplyView }> {
   const thread = ts();
   const req: DeskRequest = {
     platform: 'slack',
     user: 'slack:UREQ',
     where: { conversation: 'C0SHARED', thread },
   };
-  const result = f.desk.ask(req, text);
+  const result = await f.desk.ask(req, text);
   if (result.kind !== 'reply') throw new Error('expected a reply');
   return { thread, view: result.view };
 }
@@ -71,7 +71,7 @@ const press = (id: string, payload: Payload | string): SlackAction => ({
 
 describe('onAction: buttons under an answer', () => {
   it('opens the handoff modal from “Talk to”, pre-filled, in the answer’s language, with metadata that parses', async () => {
-    const { thread, view } = asked('JBICとアグアスカリエンテス州の覚書はいつ締結されましたか');
+    const { thread, view } = await asked('JBICとアグアスカリエンテス州の覚書はいつ締結されましたか');
     if (!view.talk) throw new Error('expected a Talk button');
     const { slack, acks, body } = await click({ thread }, press('madoguchi_press_talk', view.talk.payload));
     expect(acks).toEqual([undefined]);
@@ -93,7 +93,7 @@ describe('onAction: buttons under an answer', () => {
   });
 
   it('answers a choice in the thread, once however often the same click arrives', async () => {
-    const { thread } = asked('What is SBIC?');
+    const { thread } = await asked('What is SBIC?');
     const action = press('madoguchi_press_choice_0', {
       k: 'ask',
       q: 'When did JBIC sign the MOU with Aguascalientes?',
@@ -119,7 +119,7 @@ describe('onAction: buttons under an answer', () => {
   });
 
   it('records a rating and thanks the person privately, in the answer’s language', async () => {
-    const { thread, view } = asked('JBICとアグアスカリエンテス州の覚書はいつ締結されましたか');
+    const { thread, view } = await asked('JBICとアグアスカリエンテス州の覚書はいつ締結されましたか');
     const helpful = view.feedback[0];
     if (!helpful) throw new Error('expected feedback buttons');
     const { slack } = await click({ thread }, press('madoguchi_press_rate_0', helpful.payload));

@@ -222,7 +222,7 @@ describe('handleUserMessage', () => {
     const slack = fakeClient();
     const event = mentionEvent('What is SBIC?');
     const keys = [`msg:${event.channel}:${event.ts}`, 'ev:EvCrash'];
-    expect(f.deps.seen.begin(...keys)).toBe(true); // the turn began; the process died before `done`
+    expect(await f.deps.seen.begin(...keys)).toBe(true); // the turn began; the process died before `done`
     const restarted = { ...f.deps, seen: await f.reopenSeen() };
     const retry = {
       event,
