@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createLogNotifier } from './adapters/log.js';
@@ -13,6 +15,7 @@ import { createFeedbackStore } from './feedback/store.js';
 import { type ContentHolder, createContentHolder } from './reload.js';
 import { createHttpServer, sendJson } from './server/http.js';
 import { createFileModelCache } from './storage/model-cache.js';
+import { type ContentBus, createContentBus, type ReplicaVersion } from './storage/pg/content-bus.js';
 import { createPgContextStore } from './storage/pg/context-store.js';
 import { createPgPool } from './storage/pg/pool.js';
 import { createPgSingleton, REMINDERS_LOCK_KEY } from './storage/pg/singleton.js';
@@ -118,6 +121,8 @@ export async function startApp(deps: { config: Config; logger: Logger; clock?: C
     ? createPgTicketStore({ pool, endPoolOnClose: true, logger })
     : createLowdbTicketStore({ dataDir, logger });
   let content: ContentHolder;
+  let bus: ContentBus | undefined;
+  let replicas: ReplicaVersion[] | undefined;
   try {
     content = await createContentHolder({
       dir: resolve(config.contentDir),
@@ -125,8 +130,23 @@ export async function startApp(deps: { config: Config; logger: Logger; clock?: C
       clock,
       logger,
       modelCache: createFileModelCache(join(dataDir, 'models'), logger),
+      // Several replicas: a reload here is announced to the others, which reload and validate on their own.
+      onReloaded: (version) =>
+        void bus?.announce(version).catch((error: unknown) => {
+          logger.warn({ err: error }, 'content reload not announced to the other replicas');
+        }),
     });
     await store.open();
+    if (pool && config.database)
+      bus = await createContentBus({
+        database: config.database,
+        pool,
+        replica: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+        onAnnounced: (version) => {
+          if (version !== content.current().content.version) void content.reload();
+        },
+        logger,
+      });
   } catch (error) {
     server.close();
     throw error;
@@ -214,6 +234,10 @@ export async function startApp(deps: { config: Config; logger: Logger; clock?: C
   let counts = { open: 0, pendingDeliveries: 0 };
   const refreshCounts = async () => {
     counts = { open: await store.count({ where: awaitingStaff }), pendingDeliveries: await outbox.pending() };
+    if (bus) {
+      await bus.heartbeat(content.current().content.version);
+      replicas = await bus.replicas();
+    }
   };
   await refreshCounts();
   const countsTimer = setInterval(() => void refreshCounts().catch(() => undefined), 5_000);
@@ -235,6 +259,7 @@ export async function startApp(deps: { config: Config; logger: Logger; clock?: C
       ...(rejected ? { rejected } : {}),
       tickets: counts,
       channels: channels.map((x) => x.name),
+      ...(replicas ? { replicas } : {}),
       uptimeSeconds: Math.round((clock.now().getTime() - started) / 1000),
     };
   };
@@ -285,6 +310,7 @@ export async function startApp(deps: { config: Config; logger: Logger; clock?: C
       content.close();
       for (const c of channels) await c.stop();
       await outbox.stop();
+      await bus?.close();
       await store.close();
       logger.info('Madoguchi stopped');
     },

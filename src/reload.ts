@@ -28,6 +28,8 @@ export async function createContentHolder(deps: {
   logger: Logger;
   debounceMs?: number;
   modelCache?: ModelCache;
+  /** Told after a reload swapped in new content (e.g. to tell the other replicas). */
+  onReloaded?: (version: string) => void;
 }): Promise<ContentHolder> {
   const build = (content: Content) =>
     createEngine({
@@ -58,6 +60,7 @@ export async function createContentHolder(deps: {
         { version: content.version, entries: content.knowledge.length, intents: content.intents.length },
         'content reloaded',
       );
+      deps.onReloaded?.(content.version);
       return { ok: true, version: content.version, changed: true };
     } catch (error) {
       const problems =

@@ -48,5 +48,7 @@ export interface ServiceStatus {
   rejected?: { at: string; problems: string[] };
   tickets: { open: number; pendingDeliveries: number };
   channels: string[];
+  /** Several replicas (PostgreSQL): every replica seen recently, with the content version it serves. */
+  replicas?: Array<{ replica: string; contentVersion: string; seenAt: string }>;
   uptimeSeconds: number;
 }
