@@ -19,6 +19,7 @@ import { type ContentBus, createContentBus, type ReplicaVersion } from './storag
 import { createPgContextStore } from './storage/pg/context-store.js';
 import { createPgPool } from './storage/pg/pool.js';
 import { createPgSingleton, REMINDERS_LOCK_KEY } from './storage/pg/singleton.js';
+import { TicketStoreError } from './tickets/errors.js';
 import { createLowdbTicketStore } from './tickets/lowdb-store.js';
 import { createNotifierRegistry } from './tickets/notifiers.js';
 import { createOutbox } from './tickets/outbox.js';
@@ -66,7 +67,13 @@ const LOADING: Record<string, Route[]> = {
  * `/healthz` answers as soon as the server listens; `/readyz` once content is loaded and the ticket
  * store is open and writable.
  */
-export async function startApp(deps: { config: Config; logger: Logger; clock?: Clock }): Promise<RunningApp> {
+export async function startApp(deps: {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  /** How often the store is probed for readiness (tests shorten it). */
+  probeMs?: number;
+}): Promise<RunningApp> {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const started = clock.now().getTime();
@@ -232,15 +239,30 @@ export async function startApp(deps: { config: Config; logger: Logger; clock?: C
   for (const c of channels) await c.start?.();
 
   let counts = { open: 0, pendingDeliveries: 0 };
+  /** Set while the ticket store cannot be read (PostgreSQL lost mid-run): /readyz answers 503 with it. */
+  let unreachable: string | undefined;
+  // Every 5 s: the counts /readyz shows, which also probe the store (the pool reconnects by itself).
   const refreshCounts = async () => {
-    counts = { open: await store.count({ where: awaitingStaff }), pendingDeliveries: await outbox.pending() };
+    try {
+      counts = {
+        open: await store.count({ where: awaitingStaff }),
+        pendingDeliveries: await outbox.pending(),
+      };
+      unreachable = undefined;
+    } catch (error) {
+      const reason = error instanceof TicketStoreError ? error.message : 'the ticket store cannot be read';
+      if (unreachable === undefined)
+        logger.error({ reason }, 'ticket store lost; not ready until it is back');
+      unreachable = reason;
+      return;
+    }
     if (bus) {
-      await bus.heartbeat(content.current().content.version);
-      replicas = await bus.replicas();
+      await bus.heartbeat(content.current().content.version).catch(() => undefined);
+      replicas = await bus.replicas().catch(() => replicas);
     }
   };
   await refreshCounts();
-  const countsTimer = setInterval(() => void refreshCounts().catch(() => undefined), 5_000);
+  const countsTimer = setInterval(() => void refreshCounts(), deps.probeMs ?? 5_000);
   countsTimer.unref();
 
   status = () => {
@@ -249,9 +271,10 @@ export async function startApp(deps: { config: Config; logger: Logger; clock?: C
     // Not ready while the ticket store refuses writes (a full or read-only disk): no handoff can become
     // a ticket then. The outbox's writes are the probe; it retries with back-off.
     const health = outbox.health();
+    const reasons = [...(unreachable ? [unreachable] : []), ...(health.ok ? [] : [health.reason])];
     return {
-      ready: health.ok,
-      reasons: health.ok ? [] : [health.reason],
+      ready: reasons.length === 0,
+      reasons,
       contentVersion: c.version,
       contentLoadedAt: c.loadedAt,
       knowledgeEntries: c.knowledge.length,
