@@ -54,6 +54,10 @@ export interface DeliveryQueue {
   drop(deliveryId: string): Promise<void>;
   /** Deliveries pending, for status pages. */
   pending(): Promise<number>;
+  /** How long a claim lasts; a delivery still being attempted has its lease renewed well before that. */
+  readonly leaseMs?: number;
+  /** Extends this process's lease on a delivery it is still attempting (a slow notifier call). */
+  renew?(deliveryId: string, now: Date): Promise<void>;
 }
 
 /**
@@ -253,7 +257,17 @@ export function createOutbox(deps: {
           // Claimed before without a recorded outcome: its claimant died mid-delivery, so the notifier
           // is told this is not the first attempt and looks for an earlier post first.
           const presented: Delivery = { ...d, attempts: Math.max(d.attempts, c.priorClaims) };
-          const result = await deliver(ticket, presented);
+          // A notifier call that outlasts the lease would let another replica attempt it too: renew it.
+          const renewal =
+            queue.renew && queue.leaseMs
+              ? setInterval(() => {
+                  queue.renew?.(c.deliveryId, deps.clock.now()).catch((error: unknown) => {
+                    deps.logger?.warn({ err: error, delivery: c.deliveryId }, 'delivery lease not renewed');
+                  });
+                }, queue.leaseMs / 3)
+              : undefined;
+          renewal?.unref();
+          const result = await deliver(ticket, presented).finally(() => clearInterval(renewal));
           const status = await record(d.id, {
             ticketId: ticket.id,
             result,

@@ -41,6 +41,18 @@ export function createPgDeliveryQueue(opts: PgDeliveryQueueOptions): DeliveryQue
 
   return {
     owner,
+    leaseMs,
+    async renew(deliveryId, now) {
+      try {
+        await pool.query('UPDATE deliveries SET lease_until = $3 WHERE id = $1 AND lease_owner = $2', [
+          deliveryId,
+          owner,
+          new Date(now.getTime() + leaseMs),
+        ]);
+      } catch (error) {
+        throw failed(error, 'the lease may expire while the delivery is attempted');
+      }
+    },
     async claim(now, limit): Promise<ClaimedDelivery[]> {
       try {
         const { rows } = await pool.query<{ id: string; ticket_id: string; claims: number }>(

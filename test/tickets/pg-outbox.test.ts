@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { createNotifierRegistry } from '../../src/tickets/notifiers.js';
-import { createOutbox } from '../../src/tickets/outbox.js';
+import { createOutbox, type DeliveryQueue } from '../../src/tickets/outbox.js';
 import { createPgDeliveryQueue } from '../../src/tickets/pg-outbox.js';
 import { createPgTicketStore } from '../../src/tickets/pg-store.js';
 import { createTicketService } from '../../src/tickets/service.js';
@@ -49,6 +49,8 @@ async function replica(
   clock: { now: () => Date },
   notifier: Notifier,
   leaseMs = 1_000,
+  /** false: this replica cannot renew its leases (cut off from the database while its notifier runs). */
+  renews = true,
 ) {
   const pool = db.pool({ max: 6 });
   const store = createPgTicketStore({ pool });
@@ -56,7 +58,9 @@ async function replica(
   const notifiers = createNotifierRegistry();
   notifiers.register(notifier);
   const tickets = createTicketService({ store, desks: () => DESKS, clock, notifiers });
-  const queue = createPgDeliveryQueue({ pool, leaseMs, owner: name });
+  const pgQueue = createPgDeliveryQueue({ pool, leaseMs, owner: name });
+  const { renew: _renew, ...withoutRenewal } = pgQueue;
+  const queue: DeliveryQueue = renews ? pgQueue : withoutRenewal;
   const outbox = createOutbox({
     store,
     notifiers,
@@ -67,6 +71,31 @@ async function replica(
     random: () => 1,
   });
   return { name, pool, store, tickets, outbox };
+}
+
+/** When a delivery's lease ends (ms since the epoch), or undefined while it is not leased. */
+async function leaseOf(db: TestDatabase, id: string): Promise<number | undefined> {
+  const pool = db.pool({ max: 1 });
+  try {
+    const r = await pool.query<{ lease_until: Date | null }>(
+      'SELECT lease_until FROM deliveries WHERE id = $1',
+      [id],
+    );
+    return r.rows[0]?.lease_until?.getTime();
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Polls `fn` until it gives something, failing after 5 s. */
+async function until<T>(fn: () => Promise<T | undefined>, what: string): Promise<T> {
+  const end = Date.now() + 5_000;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 /** A promise and the function that settles it: the explicit signals the tests wait for. */
@@ -196,6 +225,8 @@ describePg('the outbox on PostgreSQL, shared by replicas', () => {
         called.resolve();
         return slow.promise;
       }),
+      1_000,
+      false,
     );
     const b = await replica(db, 'b', clock, notifierFor('b', log, calls));
     // Asked on the local page: only the desk hears of it in Slack (the requester's goes to the log
@@ -215,6 +246,47 @@ describePg('the outbox on PostgreSQL, shared by replicas', () => {
     expect(d).toMatchObject({ status: 'delivered', attempts: 2 });
     expect(d?.lastError).toBeUndefined();
     expect(a.outbox.health()).toEqual({ ok: true });
+  });
+
+  it('a slow notifier call keeps its lease: the other replica does not attempt it meanwhile', async () => {
+    const db = await freshDatabase();
+    const { clock, advance } = testClock();
+    const log: string[] = [];
+    const calls: Call[] = [];
+    const slow = signal<DeliveryResult>();
+    const called = signal();
+    const a = await replica(
+      db,
+      'a',
+      clock,
+      notifierFor('a', log, calls, () => {
+        called.resolve();
+        return slow.promise;
+      }),
+      900,
+    );
+    const b = await replica(db, 'b', clock, notifierFor('b', log, calls));
+    const t = await a.tickets.open(
+      openInput('slow-alive', { origin: { platform: 'web', conversation: 'session-2' } }),
+    );
+    const pass = a.outbox.kick();
+    await called.promise;
+    const claimed = await until(async () => leaseOf(db, `${t.id}-1-desk-slack`), 'the claim');
+    advance(600);
+    // The renewal (every third of the lease) moves the lease on from the clock's new time.
+    await until(async () => {
+      const now = await leaseOf(db, `${t.id}-1-desk-slack`);
+      return now && claimed && now > claimed ? now : undefined;
+    }, 'the lease renewed');
+    advance(400); // past the first lease, within the renewed one
+    expect(await b.outbox.kick()).toBe(0);
+    expect(calls.filter((c) => c.replica === 'b')).toEqual([]);
+    slow.resolve({ ok: true });
+    await pass;
+    expect((await a.store.get(t.id))?.outbox.find((d) => d.id === `${t.id}-1-desk-slack`)).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+    });
   });
 
   it('a recorded failure ends the lease: the retry comes after the back-off, not the lease', async () => {
