@@ -47,11 +47,15 @@ export function tempDirs(prefix: string): () => Promise<string> {
   };
 }
 
-/** Polls `fn` until it returns something truthy; fails naming `what` after `ms`. */
-export async function until<T>(fn: () => T | undefined | false, what: string, ms = 8000): Promise<T> {
+/** Polls `fn` (sync or async) until it gives something truthy; fails naming `what` after `ms`. */
+export async function until<T>(
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  ms = 8000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));

@@ -6,6 +6,7 @@ import { createPgTicketStore } from '../../src/tickets/pg-store.js';
 import { createTicketService } from '../../src/tickets/service.js';
 import type { DeliveryResult, Notifier } from '../../src/tickets/service-types.js';
 import type { Delivery, Ticket } from '../../src/tickets/types.js';
+import { until } from '../helpers.js';
 import { describePg, freshDatabase, type TestDatabase } from '../pg/helpers.js';
 import { DESKS, openInput } from './fixtures.js';
 
@@ -84,17 +85,6 @@ async function leaseOf(db: TestDatabase, id: string): Promise<number | undefined
     return r.rows[0]?.lease_until?.getTime();
   } finally {
     await pool.end();
-  }
-}
-
-/** Polls `fn` until it gives something, failing after 5 s. */
-async function until<T>(fn: () => Promise<T | undefined>, what: string): Promise<T> {
-  const end = Date.now() + 5_000;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

@@ -5,19 +5,8 @@ import pino from 'pino';
 import { expect, it } from 'vitest';
 import { startApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
-import { repoRoot } from '../../helpers.js';
+import { repoRoot, until } from '../../helpers.js';
 import { adminQuery, describePg, freshDatabase, server } from '../../pg/helpers.js';
-
-/** Polls `fn` until it gives something, failing after `ms`. */
-async function poll<T>(fn: () => Promise<T | undefined>, what: string, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describePg('PostgreSQL lost mid-run', () => {
   it('turns /readyz to 503 with the reason, and back to 200 once the database is back, without a restart', async () => {
@@ -44,7 +33,7 @@ describePg('PostgreSQL lost mid-run', () => {
       // The database refuses new connections and drops the open ones: as if the server went away.
       await adminQuery(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
       await adminQuery('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
-      const lost = await poll(
+      const lost = await until(
         async () => {
           const r = await readyz();
           return r.status === 503 ? r : undefined;
@@ -55,7 +44,7 @@ describePg('PostgreSQL lost mid-run', () => {
       expect(lost.body.reasons.join(' ')).toMatch(/ticket store|PostgreSQL|cannot/i);
       expect(lost.body.reasons.join(' ')).not.toContain(url);
       await adminQuery(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
-      await poll(
+      await until(
         async () => ((await readyz()).status === 200 ? true : undefined),
         'readiness to recover',
         15_000,
