@@ -44,6 +44,12 @@ const EnvSchema = z.object({
   MicrosoftAppTenantId: optionalString,
   /** PostgreSQL for the shared state of several replicas; without it, the lowdb files in the data dir. */
   DATABASE_URL: optionalString,
+  /** Bearer token for `/admin` and `/metrics`; without it they are served only in local mode, on loopback. */
+  MADOGUCHI_ADMIN_TOKEN: optionalString,
+  /** Days turn records (and the texts kept for review) are kept before they are deleted. */
+  MADOGUCHI_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Key for pseudonymising user ids in turn records; without it a random key is kept in the store. */
+  MADOGUCHI_PSEUDONYM_KEY: optionalString,
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -89,6 +95,8 @@ export interface Config {
   localMode: boolean;
   /** PostgreSQL (`DATABASE_URL`) instead of the lowdb ticket files; null without it. Never log `url`. */
   database: DatabaseConfig | null;
+  /** Admins' views (`/admin`, `/metrics`): the bearer token they need, and turn-record retention. Never log the token. */
+  admin: { token?: string; retentionDays: number; pseudonymKey?: string };
   /** Human lines for the operator, logged once at start; never secrets. */
   notices: string[];
 }
@@ -197,6 +205,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   const database = e.DATABASE_URL ? { url: e.DATABASE_URL } : null;
   if (database && !isPostgresUrl(database.url)) problems.push(DATABASE_URL_PROBLEM);
+  if (e.MADOGUCHI_ADMIN_TOKEN !== undefined && e.MADOGUCHI_ADMIN_TOKEN.length < 16)
+    problems.push('MADOGUCHI_ADMIN_TOKEN: must be at least 16 characters');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -211,6 +221,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     teams,
     localMode,
     database,
+    admin: {
+      retentionDays: e.MADOGUCHI_RETENTION_DAYS,
+      ...(e.MADOGUCHI_ADMIN_TOKEN ? { token: e.MADOGUCHI_ADMIN_TOKEN } : {}),
+      ...(e.MADOGUCHI_PSEUDONYM_KEY ? { pseudonymKey: e.MADOGUCHI_PSEUDONYM_KEY } : {}),
+    },
     notices: teamsNotices(mode),
   };
 }
