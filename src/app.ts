@@ -5,6 +5,13 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createLogNotifier } from './adapters/log.js';
 import type { Channel, ChannelDeps, Route } from './adapters/types.js';
+import { createAdminRoutes } from './admin/index.js';
+import { createDigestScheduler } from './analytics/digest.js';
+import { createJournalTurnStore, type KeyedTurnStore } from './analytics/journal-store.js';
+import { createPgTurnStore } from './analytics/pg-store.js';
+import { createPseudonymiser } from './analytics/record.js';
+import { createTurnRecorder, type TurnRecorder } from './analytics/recorder.js';
+import type { TurnStore } from './analytics/types.js';
 import type { Config } from './config.js';
 import { createConversationMemory } from './core/memory.js';
 import { type Clock, systemClock } from './core/types.js';
@@ -12,6 +19,9 @@ import { createDeskService, type DeskService } from './desk/service.js';
 import type { ServiceStatus } from './desk/types.js';
 import { createPgFeedbackStore } from './feedback/pg-store.js';
 import { createFeedbackStore } from './feedback/store.js';
+import { pgBacklog, storeBacklog } from './metrics/backlog.js';
+import { createMetrics } from './metrics/metrics.js';
+import { metricsRoute } from './metrics/route.js';
 import { type ContentHolder, createContentHolder } from './reload.js';
 import { createHttpServer, sendJson } from './server/http.js';
 import { createFileModelCache } from './storage/model-cache.js';
@@ -19,10 +29,17 @@ import { type ContentBus, createContentBus, type ReplicaVersion } from './storag
 import { createPgContextStore } from './storage/pg/context-store.js';
 import { createPgPool } from './storage/pg/pool.js';
 import { createPgSingleton, REMINDERS_LOCK_KEY } from './storage/pg/singleton.js';
+import {
+  type Bulletin,
+  type BulletinStore,
+  bulletinNotifiers,
+  createJournalBulletinStore,
+} from './tickets/bulletins.js';
 import { TicketStoreError } from './tickets/errors.js';
 import { createLowdbTicketStore } from './tickets/lowdb-store.js';
 import { createNotifierRegistry } from './tickets/notifiers.js';
 import { createOutbox } from './tickets/outbox.js';
+import { createPgBulletinStore } from './tickets/pg-bulletins.js';
 import { createPgDeliveryQueue } from './tickets/pg-outbox.js';
 import { createPgTicketStore } from './tickets/pg-store.js';
 import { createTicketService } from './tickets/service.js';
@@ -33,8 +50,16 @@ export interface RunningApp {
   port: number;
   content: ContentHolder;
   desk: DeskService;
+  /** Turn records (the admins' views read them) and the recorder that writes them (metrics subscribe to it). */
+  turns: TurnStore;
+  recorder: TurnRecorder;
   /** Resolves when channels loaded after readiness (the Teams emulator) are mounted. */
   channelsReady(): Promise<void>;
+  /**
+   * Runs the periodic pass now, as its minute timer does (reminders, sweeps, the weekly digest check);
+   * resolves false on a replica that does not hold the pass (PostgreSQL: another replica runs it).
+   */
+  periodic(): Promise<boolean>;
   status(): ServiceStatus;
   /** Stops accepting, finishes requests in flight (up to `graceMs`), stops channels and the outbox, closes the store. */
   stop(graceMs?: number): Promise<void>;
@@ -73,6 +98,8 @@ export async function startApp(deps: {
   clock?: Clock;
   /** How often the store is probed for readiness (tests shorten it). */
   probeMs?: number;
+  /** false: turns are not recorded (the bench measures what recording costs). */
+  recordTurns?: boolean;
 }): Promise<RunningApp> {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
@@ -128,7 +155,19 @@ export async function startApp(deps: {
     ? createPgTicketStore({ pool, endPoolOnClose: true, logger })
     : createLowdbTicketStore({ dataDir, logger });
   let content: ContentHolder;
+  // This app's own registry (never prom-client's global one): counters per process, the outbox gauges
+  // read the store at scrape time. Every source below reports to it through a callback.
+  const metrics = createMetrics({
+    content: () => content.current().content,
+    backlog: pool ? pgBacklog(pool) : storeBacklog(store),
+    clock,
+    logger,
+  });
+  base.push(metricsRoute({ config, metrics }));
   let bus: ContentBus | undefined;
+  let turns: KeyedTurnStore;
+  let bulletins: BulletinStore;
+  let pseudonymKey: string;
   let replicas: ReplicaVersion[] | undefined;
   try {
     content = await createContentHolder({
@@ -142,8 +181,14 @@ export async function startApp(deps: {
         void bus?.announce(version).catch((error: unknown) => {
           logger.warn({ err: error }, 'content reload not announced to the other replicas');
         }),
+      onOutcome: (outcome) => metrics.contentReloaded(outcome),
     });
     await store.open();
+    // After the ticket store: with PostgreSQL it has migrated the database, turn tables included.
+    turns = pool ? createPgTurnStore({ pool }) : await createJournalTurnStore({ dataDir, logger });
+    pseudonymKey = config.admin.pseudonymKey ?? (await turns.pseudonymKey());
+    bulletins = pool ? createPgBulletinStore({ pool }) : createJournalBulletinStore({ dataDir });
+    await bulletins.open();
     if (pool && config.database)
       bus = await createContentBus({
         database: config.database,
@@ -164,7 +209,17 @@ export async function startApp(deps: {
   notifiers.register(createLogNotifier({ logger, content: () => content.current().content }));
   // The outbox is the ticket service's onChange: every committed change is delivered at once.
   let kick: () => void = () => undefined;
-  const tickets = createTicketService({ store, desks, clock, logger, notifiers, onChange: () => kick() });
+  const tickets = createTicketService({
+    store,
+    desks,
+    clock,
+    logger,
+    notifiers,
+    onChange: (ticket) => {
+      kick();
+      metrics.ticketChanged(ticket);
+    },
+  });
   // With PostgreSQL the replicas share one queue: each delivery is leased to one of them at a time.
   const outbox = createOutbox({
     store,
@@ -172,12 +227,57 @@ export async function startApp(deps: {
     clock,
     logger,
     ...(pool ? { queue: createPgDeliveryQueue({ pool }) } : {}),
+    onAttempt: (channel, result) => metrics.delivery(channel, result),
   });
   kick = () => {
     outbox.kick().catch((error: unknown) => logger.error({ err: error }, 'outbox pass failed'));
   };
+  // Notices about no ticket (the weekly digest) are delivered by a second outbox over their own store,
+  // with the same back-off, leases and per-channel independence, and never wait on a ticket's.
+  const bulletinOutbox = createOutbox<Bulletin>({
+    store: bulletins,
+    notifiers: bulletinNotifiers(notifiers),
+    clock,
+    logger,
+    ...(pool
+      ? {
+          queue: createPgDeliveryQueue({
+            pool,
+            table: { name: 'bulletin_deliveries', holder: 'bulletin_id' },
+          }),
+        }
+      : {}),
+    onAttempt: (channel, result) => metrics.delivery(channel, result),
+  });
+  const digests = createDigestScheduler({
+    content: () => content.current().content,
+    turns,
+    tickets: store,
+    bulletins,
+    channels: (to) => notifiers.reachingAdmins(to),
+    clock,
+    retentionDays: config.admin.retentionDays,
+    onQueued: () => {
+      bulletinOutbox.kick().catch((error: unknown) => logger.error({ err: error }, 'outbox pass failed'));
+    },
+    logger,
+  });
+  const checkDigest = () =>
+    digests.check().then(
+      () => undefined,
+      (error: unknown) =>
+        logger.error({ err: error }, 'weekly digest check failed; the next pass tries again'),
+    );
   // Several replicas: each conversation's context is shared, so a follow-up works on any of them.
   const contexts = pool ? createPgContextStore(pool, { now: () => clock.now().getTime() }) : undefined;
+  const recorder = createTurnRecorder({
+    store: turns,
+    pseudonymise: createPseudonymiser(pseudonymKey),
+    clock,
+    logger,
+    retentionDays: config.admin.retentionDays,
+  });
+  recorder.subscribe((event) => metrics.observe(event));
   const desk = createDeskService({
     engine: content,
     tickets,
@@ -187,6 +287,13 @@ export async function startApp(deps: {
     clock,
     logger,
     ...(contexts ? { shared: { memory, store: contexts } } : {}),
+    ...(deps.recordTurns === false ? {} : { recorder }),
+    // Admins accept a gap's question into the content directory this server watches and reloads.
+    gaps: {
+      store: turns,
+      contentDir: resolve(config.contentDir),
+      pseudonymise: (user) => createPseudonymiser(pseudonymKey)(user, 'u'),
+    },
   });
   const channelDeps: ChannelDeps = {
     config,
@@ -196,7 +303,12 @@ export async function startApp(deps: {
     clock,
     logger,
     ...(pool ? { pg: pool } : {}),
+    turns,
+    onDuplicate: (platform) => metrics.deduplicated(platform),
   };
+  // The admins' dashboard: checkAdmin guards it in every mode, so it is a base route, not a channel's.
+  const admin = createAdminRoutes({ config, turns, tickets, content: channelDeps.content, clock, logger });
+  base.push(...admin.routes);
 
   const channels: Channel[] = [];
   const loading = new Set<keyof typeof CHANNELS>();
@@ -219,18 +331,30 @@ export async function startApp(deps: {
   mountRoutes();
 
   outbox.start();
+  bulletinOutbox.start();
   // With PostgreSQL only the replica holding the reminders' advisory lock sends them.
   const remindersLock = pool
     ? createPgSingleton({ pool, key: REMINDERS_LOCK_KEY, name: 'reminders', logger })
     : undefined;
-  // The same replica sweeps expired conversation contexts.
+  // Turn records past the retention period are deleted hourly, on that replica too (prune never rejects).
+  let prunedAt = 0;
+  const pruneHourly = async () => {
+    if (clock.now().getTime() - prunedAt < 3_600_000) return;
+    prunedAt = clock.now().getTime();
+    await recorder.prune();
+  };
+  // The same replica sweeps expired conversation contexts and queues the weekly digest.
   const remind = () =>
     remindersLock
       ? remindersLock.run(async () => {
           await contexts?.sweep();
+          await pruneHourly();
+          await checkDigest();
           return tickets.remind();
         })
-      : tickets.remind();
+      : pruneHourly()
+          .then(checkDigest)
+          .then(() => tickets.remind());
   const reminders = setInterval(() => {
     remind().catch((error: unknown) => logger.error({ err: error }, 'reminder pass failed'));
   }, 60_000);
@@ -246,7 +370,7 @@ export async function startApp(deps: {
     try {
       counts = {
         open: await store.count({ where: awaitingStaff }),
-        pendingDeliveries: await outbox.pending(),
+        pendingDeliveries: (await outbox.pending()) + (await bulletinOutbox.pending()),
       };
       unreachable = undefined;
     } catch (error) {
@@ -315,7 +439,10 @@ export async function startApp(deps: {
     port,
     content,
     desk,
+    turns,
+    recorder,
     channelsReady: () => lateReady,
+    periodic: async () => (await remind()) !== false,
     status: () => status(),
     async stop(graceMs = 8_000) {
       if (phase === 'stopping') return;
@@ -332,8 +459,13 @@ export async function startApp(deps: {
       clearInterval(countsTimer);
       content.close();
       for (const c of channels) await c.stop();
+      await admin.close();
       await outbox.stop();
+      await bulletinOutbox.stop();
+      await recorder.close();
+      await turns.close();
       await bus?.close();
+      await bulletins.close();
       await store.close();
       logger.info('Madoguchi stopped');
     },

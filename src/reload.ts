@@ -30,6 +30,8 @@ export async function createContentHolder(deps: {
   modelCache?: ModelCache;
   /** Told after a reload swapped in new content (e.g. to tell the other replicas). */
   onReloaded?: (version: string) => void;
+  /** Told every reload's outcome: new content, unchanged, or rejected (the metrics count them). */
+  onOutcome?: (outcome: ReloadOutcome) => void;
 }): Promise<ContentHolder> {
   const build = (content: Content) =>
     createEngine({
@@ -82,6 +84,7 @@ export async function createContentHolder(deps: {
       do {
         queued = false;
         outcome = await reloadOnce();
+        deps.onOutcome?.(outcome);
       } while (queued);
       return outcome;
     })().finally(() => {

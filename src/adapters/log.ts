@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Content } from '../content/types.js';
 import { oneLine } from '../present/text.js';
-import { plainText, ticketCardView, updateView } from '../present/views.js';
+import { bulletinView, type DigestView, plainText, ticketCardView, updateView } from '../present/views.js';
 import type { Notifier } from '../tickets/service-types.js';
 
 /**
@@ -30,5 +30,30 @@ export function createLogNotifier(deps: {
       );
       return { ok: true };
     },
+    // The digest where no channel is configured for the admins (local mode: the terminal).
+    bulletins: {
+      handles: () => true,
+      async deliver(bulletin) {
+        const view = bulletinView(deps.content(), bulletin);
+        if (!view) return { ok: false, permanent: true, error: `unknown bulletin kind ${bulletin.kind}` };
+        deps.logger.info({ bulletin: bulletin.id }, digestLines(view).join('\n'));
+        return { ok: true };
+      },
+    },
   };
+}
+
+/**
+ * The digest as log lines. A gap's example questions are left out: the log is kept longer than the
+ * retention period that bounds how long people's questions are kept, so it names each gap by its id.
+ */
+function digestLines(view: DigestView): string[] {
+  return [
+    `${view.title} · ${view.period}`,
+    ...view.facts.map((f) => `${f.label}: ${f.value}`),
+    ...(view.desks.length > 0 ? [`${view.desksLabel}:`, ...view.desks.map((d) => `• ${d}`)] : []),
+    `${view.gapsLabel}:`,
+    ...view.gaps.map((g) => `• ${g.line}`),
+    view.gapsNote,
+  ];
 }

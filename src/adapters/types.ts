@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
+import type { TurnStore } from '../analytics/types.js';
 import type { Config } from '../config.js';
 import type { Content } from '../content/types.js';
-import type { Clock } from '../core/types.js';
+import type { Clock, Platform } from '../core/types.js';
 import type { DeskService } from '../desk/service.js';
 import type { Route } from '../server/http.js';
 import type { PgPool } from '../storage/pg/pool.js';
@@ -38,4 +39,8 @@ export interface ChannelDeps {
    * their dedupe keys and conversation references there, so every replica sees them.
    */
   pg?: PgPool;
+  /** Turn records (the gaps and the admin views read them). */
+  turns?: TurnStore;
+  /** Told when the channel turns away a redelivered event (a platform retry): the metrics count it. */
+  onDuplicate?: (platform: Platform) => void;
 }

@@ -25,7 +25,7 @@ export function formatReply(content: ViewContent, r: Reply, debug = false): stri
     );
     if (r.why) lines.push(...explain(r.why));
   }
-  const view = replyView(content, r, 'cli');
+  const view = replyView(content, r, 'cli', new Date());
   lines.push(view.text);
   for (const s of view.sources)
     lines.push(

@@ -1,14 +1,20 @@
 import { checkLanguages, checkMessages, ENTRY_LANGS } from '../content/check.js';
+import { listDrafts } from '../content/edit.js';
 import { formatProblem } from '../content/errors.js';
-import { loadForCli } from './content.js';
+import { contentDir, loadForCli } from './content.js';
 import type { CliCommand } from './io.js';
+import { GAP_COMMANDS, runKbGaps } from './kb-gaps.js';
+import { runStaleCheck } from './kb-stale.js';
 
 /** `kb check` validates intents/, knowledge/ and messages/; `kb stats` counts what is there. */
 export const runKb: CliCommand = async (args, io) => {
   const [sub] = args;
   const json = args.includes('--json');
+  if ((GAP_COMMANDS as readonly string[]).includes(sub ?? '')) return runKbGaps(args, io);
   if (sub !== 'check' && sub !== 'stats') {
-    io.stderr.write('Usage: kb check | kb stats [--json]\n');
+    io.stderr.write(
+      'Usage: kb check [--stale [--on YYYY-MM-DD] [--strict]] | kb stats [--json] | kb gaps|accept|draft|dismiss (kb gaps --help)\n',
+    );
     return 2;
   }
   const content = await loadForCli(io);
@@ -21,12 +27,19 @@ export const runKb: CliCommand = async (args, io) => {
       io.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'}.\n`);
       return 1;
     }
+    if (args.includes('--stale')) return runStaleCheck(content, args, io);
     const summary = `ok: ${programmes.length} programmes, ${knowledge.length} knowledge entries (${ENTRY_LANGS.join('+')}), ${intents.length} intents, ${desks.desks.length} desks (content ${content.version})`;
     io.stdout.write(
       json
         ? `${JSON.stringify({ ok: true, programmes: programmes.length, knowledge: knowledge.length, intents: intents.length, desks: desks.desks.length, version: content.version })}\n`
         : `${summary}\n`,
     );
+    // Drafts are not content yet: said, so an admin does not forget one.
+    const drafts = json ? [] : await listDrafts(contentDir(io));
+    if (drafts.length > 0)
+      io.stdout.write(
+        `${drafts.length} draft${drafts.length === 1 ? '' : 's'} not loaded yet: ${drafts.join(', ')}\n`,
+      );
     return 0;
   }
   const langs = [...new Set(knowledge.flatMap((e) => Object.keys(e.body)))].sort();

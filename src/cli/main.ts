@@ -12,7 +12,10 @@ const USAGE = `Usage: madoguchi <command>
   eval FILE.jsonl… [--json] measure the engine on evaluation cases (pass, routing, calibration)
   eval --fit FILE.jsonl…    fit the confidence mapping on cases, write models/calibration.json
   kb check                  validate intents/, knowledge/ and messages/
+  kb check --stale [--on DATE] [--strict]
+                            list entries past their programme's review_days (exit 1 only with --strict)
   kb stats [--json]         entries per scheme and language, intents, desks
+  kb gaps [--json]          unanswered questions grouped; kb accept|draft|dismiss GAP (kb gaps --help)
   tickets <command>         open, list, show, claim, resolve, reopen, close tickets (tickets --help)
   db migrate                apply the PostgreSQL migrations (with DATABASE_URL)
 `;

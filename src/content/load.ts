@@ -77,12 +77,20 @@ export async function loadContent(dir: string): Promise<Content> {
   const ruleFiles = intentFiles.filter((f) => !actsFiles.includes(f) && !kindsFiles.includes(f));
   const locatedIntents = ruleFiles.flatMap((f) => parseIntents(f, problems));
   const acts = parseActs(actsFiles, problems);
-  const questionCues: QuestionCues = { kinds: [], followUps: [], backReferences: [] };
+  const questionCues: QuestionCues = {
+    kinds: [],
+    followUps: [],
+    backReferences: [],
+    synonyms: [],
+    fillers: [],
+  };
   for (const f of kindsFiles) {
     const cues = parseQuestionKinds(f, problems);
     questionCues.kinds.push(...cues.kinds);
     questionCues.followUps.push(...cues.followUps);
     questionCues.backReferences.push(...cues.backReferences);
+    questionCues.synonyms.push(...cues.synonyms);
+    questionCues.fillers.push(...cues.fillers);
   }
   const messages = parseMessages(messageFiles, problems);
   const calibration = calibrationFile ? parseCalibration(calibrationFile, problems) : null;
@@ -360,6 +368,8 @@ function parseDesks(
   });
   if (!seen.has(validated.data.triage))
     fail(['triage'], `no desk "${validated.data.triage}" (the triage desk must be one of the desks)`);
+  const { admin_channel: admin, digest } = validated.data;
+  if (digest && !admin) fail(['digest'], 'the digest needs admin_channel: the channel it is posted in');
   if (!ok) return undefined;
   const desks: Desk[] = validated.data.desks.map((d) => ({
     id: d.id,
@@ -379,7 +389,23 @@ function parseDesks(
     staff: d.staff,
   }));
   return {
-    directory: { desks, admins: validated.data.admins, triage: validated.data.triage },
+    directory: {
+      desks,
+      admins: validated.data.admins,
+      triage: validated.data.triage,
+      ...(admin
+        ? {
+            adminChannel: {
+              ...(admin.slack_channel ? { slackChannel: admin.slack_channel } : {}),
+              ...(admin.teams_conversation ? { teamsConversation: admin.teams_conversation } : {}),
+              lang: admin.lang,
+            },
+          }
+        : {}),
+      ...(digest
+        ? { digest: { weekday: digest.weekday, hour: digest.hour, timeZone: digest.timezone } }
+        : {}),
+    },
     lineOf: source.lineOf,
   };
 }
@@ -427,7 +453,7 @@ function parseActs(files: RawFile[], problems: ContentProblem[]): ActExamples | 
 
 function parseQuestionKinds(raw: RawFile, problems: ContentProblem[]): QuestionCues {
   const validated = parseValidated(raw.text, raw.file, 1, QuestionKindsFile, problems);
-  if (!validated) return { kinds: [], followUps: [], backReferences: [] };
+  if (!validated) return { kinds: [], followUps: [], backReferences: [], synonyms: [], fillers: [] };
   // All of a kind's cues in one alternation: one regular expression a kind to run on each question.
   const compile = (m: Record<string, string[]>): RegExp[] => {
     const all = Object.values(m).flat();
@@ -437,6 +463,8 @@ function parseQuestionKinds(raw: RawFile, problems: ContentProblem[]): QuestionC
     kinds: validated.data.kinds.map((k) => ({ kind: k.kind, patterns: compile(k.patterns) })),
     followUps: compile(validated.data.follow_ups),
     backReferences: compile(validated.data.back_references),
+    synonyms: Object.values(validated.data.synonyms).flat(),
+    fillers: Object.values(validated.data.fillers).flat(),
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { QUESTION_KINDS, REQUIRED_LANGS } from '../core/types.js';
+import { WEEKDAYS } from './types.js';
 
 const text = z.string().trim().min(1, 'must not be empty');
 const textList = z.array(text);
@@ -76,9 +77,55 @@ const userRef = z
   .string()
   .regex(/^(slack|teams|web|cli):\S+$/, 'expected <platform>:<id> with platform slack, teams, web or cli');
 
+/** Where the bot posts in Slack: a desk's cards, the admins' digest. */
+const slackChannel = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id (C…, G… or D…)');
+
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 export const DesksFile = z.strictObject({
   admins: z.array(userRef).default([]),
   triage: desk.default('general'),
+  /** Where notices for admins are posted (the weekly digest): a Slack channel and/or a Teams channel. */
+  admin_channel: z
+    .strictObject({
+      slack_channel: slackChannel.optional(),
+      teams_conversation: z
+        .string()
+        .regex(
+          /^19:[^\s;]+@thread\.[a-z0-9.]+$/i,
+          'expected a Teams channel conversation id (19:…@thread.tacv2)',
+        )
+        .optional(),
+      /** The language the admins read the digest in. */
+      lang: z
+        .string()
+        .regex(/^[a-z]{2}(-[A-Za-z]{2,4})?$/, 'expected a language code')
+        .default('en'),
+    })
+    .optional(),
+  /** When the weekly digest is posted to `admin_channel`; without it there is no digest. */
+  digest: z
+    .strictObject({
+      weekday: z.enum(WEEKDAYS, { error: () => `expected one of ${WEEKDAYS.join(', ')}` }).default('monday'),
+      hour: z
+        .number({ error: () => 'expected an hour from 0 to 23' })
+        .int('expected a whole hour from 0 to 23')
+        .min(0, 'expected an hour from 0 to 23')
+        .max(23, 'expected an hour from 0 to 23')
+        .default(9),
+      timezone: z
+        .string()
+        .refine(isTimeZone, 'expected an IANA time zone (Asia/Tokyo, Europe/Madrid, UTC, …)')
+        .default('Asia/Tokyo'),
+    })
+    .optional(),
   desks: z.array(
     z.strictObject({
       id: desk,
@@ -97,10 +144,7 @@ export const DesksFile = z.strictObject({
       reminder_interval_hours: z.number().positive('must be a positive number of hours').default(4),
       notify: z
         .strictObject({
-          slack_channel: z
-            .string()
-            .regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id (C…, G… or D…)')
-            .optional(),
+          slack_channel: slackChannel.optional(),
           teams_conversation: text.optional(),
         })
         .default({}),
@@ -177,6 +221,12 @@ export const QuestionKindsFile = z.strictObject({
   follow_ups: localized(z.array(regexSource), { required: false }).default({}),
   /** Words that point back at what the conversation was about ("that fund", "そちら", "ese programa"). */
   back_references: localized(z.array(regexSource), { required: false }).default({}),
+  /** Words that say nothing of what a question is about ("exactly", "actually"): the knowledge search skips them. */
+  fillers: localized(z.array(text), { required: false }).default({}),
+  /** Groups of words that mean the same in a question, per language: one matches an entry that has another. */
+  synonyms: localized(z.array(z.array(text).min(2, 'a synonym group needs at least two words')), {
+    required: false,
+  }).default({}),
   kinds: z.array(
     z.strictObject({
       kind: z.enum(QUESTION_KINDS, { error: () => `expected one of ${QUESTION_KINDS.join(', ')}` }),
@@ -230,5 +280,7 @@ export const KNOWN_KEYS = {
   ],
   lang: ['en', 'ja', 'es', 'zh'],
   notify: ['slack_channel', 'teams_conversation'],
-  top: ['admins', 'triage', 'desks', 'intents', 'acts', 'kinds'],
+  adminChannel: ['slack_channel', 'teams_conversation', 'lang'],
+  digest: ['weekday', 'hour', 'timezone'],
+  top: ['admins', 'triage', 'admin_channel', 'digest', 'desks', 'intents', 'acts', 'kinds'],
 };

@@ -83,6 +83,41 @@ export interface DeskDirectory {
   triage: DeskId;
   /** Users who may run admin commands and act on any desk's tickets. */
   admins: UserRef[];
+  /** Where notices for admins (the weekly digest) are posted; unset: nowhere. */
+  adminChannel?: AdminChannel;
+  /** When the weekly digest is posted to `adminChannel`; unset: no digest. */
+  digest?: DigestSchedule;
+}
+
+/**
+ * The admins' channel: a Slack channel and/or a Teams channel. With neither (or where that platform is
+ * not configured) its notices are written to the log.
+ */
+export interface AdminChannel {
+  slackChannel?: string;
+  teamsConversation?: string;
+  /** The language its notices are written in. */
+  lang: ContentLang;
+}
+
+export const WEEKDAYS = [
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** The time of the week the digest is posted, in `timeZone`'s local time. */
+export interface DigestSchedule {
+  weekday: Weekday;
+  /** 0–23. */
+  hour: number;
+  /** An IANA time zone: `Asia/Tokyo`. */
+  timeZone: string;
 }
 
 export type IntentAction = 'answer' | 'handoff' | 'smalltalk' | 'fallback';
@@ -122,6 +157,10 @@ export interface QuestionCues {
   followUps: RegExp[];
   /** Words pointing back at the conversation's subject ("that fund", "そちら"). */
   backReferences: RegExp[];
+  /** Groups of words that mean the same in a question (every language's groups together). */
+  synonyms: string[][];
+  /** Words the knowledge search skips (every language's together). */
+  fillers: string[];
 }
 
 /** The reply strings of one language (`messages/<lang>.yml`). */

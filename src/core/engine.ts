@@ -47,11 +47,13 @@ export const THRESHOLDS = {
   /** A question of a kind (who, when…) with no programme: runners-up this close are as likely. */
   clarifyKindRatio: 0.75,
   /** The same topic in another programme matching this share of the question's terms makes it ambiguous. */
-  clarifyTopicCoverage: 0.5,
+  clarifyTopicCoverage: 0.35,
   /** A desk needs this routing score, else the request goes to triage. */
   minDeskScore: 0.9,
   /** An answer less likely right than this is not given: the bot offers a person instead. */
   answerConfidence: 0.5,
+  /** A sentence the act model reads as a request this surely makes a long message a request. */
+  requestSentence: 0.7,
   /** A short message within this many terms can be an elliptical follow-up. */
   followUpTerms: 5,
 } as const;
@@ -71,7 +73,10 @@ export function createEngine(deps: {
   const { content } = deps;
   const clock = deps.clock ?? systemClock;
   const memory = deps.memory ?? createConversationMemory({ clock });
-  const index: SearchIndex = buildSearchIndex(content.knowledge);
+  const index: SearchIndex = buildSearchIndex(content.knowledge, {
+    synonyms: content.questionCues.synonyms,
+    fillers: content.questionCues.fillers,
+  });
   const classifier: IntentRules = buildIntentRules(content.intents);
   const reader: Reader = buildReader(content, deps.modelCache);
   const calibration = content.calibration ?? PRIOR_CALIBRATION;
@@ -192,10 +197,30 @@ export function createEngine(deps: {
     const current = searchFor(u.focusTokens);
     // An elliptical follow-up ("¿y el fondo?") is first read on its own words, in the conversation's
     // programme; only when they answer nothing well are the last question's words added.
-    const search =
-      elliptical && ctx?.question && !isStrong(current.hits[0])
+    // "Same for the Chongqing one", where that programme has no entry on the last one's topic: the last
+    // question is asked again of the programme now named, even though its name alone matches an entry.
+    const lastEntry = ctx?.entry ? entries.get(ctx.entry) : undefined;
+    const movedOn =
+      elliptical &&
+      scheme !== null &&
+      lastEntry !== undefined &&
+      lastEntry.scheme !== scheme &&
+      !entries.has(`${scheme}/${lastEntry.topic}`);
+    let search =
+      elliptical && ctx?.question && (movedOn || !isStrong(current.hits[0]))
         ? searchFor([...tokenize(ctx.question), ...u.focusTokens])
         : current;
+    // Background around the question ("…, I need it for a report") dilutes it: when the whole focus
+    // answers nothing well, the sentence that asks is read on its own.
+    if (!isStrong(search.hits[0]))
+      for (const sentence of u.questions) {
+        const alone = searchFor(tokenize(sentence));
+        if (
+          isStrong(alone.hits[0]) &&
+          (!isStrong(search.hits[0]) || alone.hits[0].score > search.hits[0].score)
+        )
+          search = alone;
+      }
     // "Same question for the Mexico one": the entry on the same topic in the programme now named.
     const lastTopic = elliptical && scheme && ctx?.entry ? entries.get(ctx.entry)?.topic : undefined;
     // The answer to "which programme do you mean?": the choice offered for the programme now named.
@@ -244,6 +269,9 @@ export function createEngine(deps: {
     if (person) push('request', person.patterns > 0 ? 0.6 : 0.3, `rule ${person.rule.id}`);
     const deskPattern = deskRules.find((m) => m.patterns > 0);
     if (deskPattern) push('request', 0.5, `rule ${deskPattern.rule.id}`);
+    // One sentence of a long message that plainly asks for a person is a request, whatever else it asks.
+    if (u.requestSentence >= THRESHOLDS.requestSentence)
+      push('request', u.requestSentence - p.request, 'a sentence that asks for a person');
     // A greeting before a real question ("こんにちは。ジャパンデスクとは？") is the question.
     const greetingThenQuestion = strong && kind !== null && small?.rule.smalltalk === 'greeting';
     // A smalltalk keyword decides only in a short message: "help" in the last line of a long request does not.
@@ -522,9 +550,18 @@ export function createEngine(deps: {
   return {
     content,
     respond(inquiry) {
+      const before = memory.get(inquiry.conversation);
       const r = decide(inquiry);
       const focusEntry = r.action === 'answer' ? entries.get(r.entries[0] ?? '') : undefined;
       const asked = r.action === 'answer' || r.action === 'clarify';
+      // An elliptical follow-up ("the Mexico one", "and the fund?") asked the conversation's question
+      // again: that question stays the one a further "same for Chongqing" refers to.
+      const question =
+        r.why?.evidence.followUp === 1 && before?.question
+          ? { question: before.question, kind: r.why.kind ?? before.kind ?? null }
+          : r.why
+            ? { question: r.why.focus, kind: r.why.kind }
+            : undefined;
       memory.record(
         inquiry.conversation,
         {
@@ -545,7 +582,7 @@ export function createEngine(deps: {
           scheme: r.scheme,
           entry: focusEntry?.id ?? null,
           desk: focusEntry?.desk ?? r.desk,
-          ...(asked && r.why ? { question: r.why.focus, kind: r.why.kind } : {}),
+          ...(asked && question ? question : {}),
         },
       );
       deps.logger?.debug(

@@ -19,6 +19,8 @@ const B = 0.6;
 /** A question of a kind (who, when…) prefers the entries that declare they answer that kind. */
 const KIND_MATCH = 1.45;
 const KIND_MISMATCH = 0.8;
+/** A synonym's match counts a little less than the word itself: the entry that uses the person's word wins a tie. */
+const SYNONYM_WEIGHT = 0.9;
 
 export interface Hit {
   entry: KnowledgeEntry;
@@ -74,8 +76,40 @@ interface Posting {
   weights: Float32Array;
 }
 
-export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
+export interface SearchIndexOptions {
+  /**
+   * Groups of words that mean the same in a question (`synonyms:` in intents/question-kinds.yml): a
+   * query word also matches an entry that has another word of its group (at that entry's own weight for
+   * it, the best one counting once), so "JETRO's job" meets an entry about JETRO's role. Each term keeps
+   * its own IDF. Only words that are one term each (a word, a two-character Han word) take part.
+   */
+  synonyms?: ReadonlyArray<readonly string[]>;
+  /** Words that say nothing of what is asked ("exactly", "actually"): skipped in queries. */
+  fillers?: readonly string[];
+}
+
+/** Term → the other terms of its synonym group (only words that are one term each take part). */
+export function synonymMap(groups: ReadonlyArray<readonly string[]>): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const group of groups) {
+    const single = [
+      ...new Set(
+        group
+          .map((w) => tokenize(normalise(w)))
+          .filter((t) => t.length === 1)
+          .map((t) => (t[0] as Token).term),
+      ),
+    ];
+    for (const term of single)
+      map.set(term, [...new Set([...(map.get(term) ?? []), ...single.filter((t) => t !== term)])]);
+  }
+  return map;
+}
+
+export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOptions = {}): SearchIndex {
   const n = entries.length;
+  const synonyms = synonymMap(opts.synonyms ?? []);
+  const fillers = new Set((opts.fillers ?? []).flatMap((w) => tokenize(normalise(w)).map((t) => t.term)));
   // Per field: term frequencies per doc, and lengths.
   const tfs: Array<Record<Field, Map<string, number>>> = [];
   const lengths: Record<Field, number[]> = { title: [], questions: [], tags: [], body: [] };
@@ -167,22 +201,38 @@ export function buildSearchIndex(entries: KnowledgeEntry[]): SearchIndex {
       const known: string[] = [];
       const unknown: string[] = [];
       for (const token of tokens) {
+        if (fillers.has(token.term)) continue;
         let term: string | undefined = token.term;
+        if (!postings.has(term)) term = synonyms.get(term)?.find((t) => postings.has(t)) ?? term;
         if (!postings.has(term) && token.word) term = corrector(token.word);
         if (term && postings.has(term)) {
           if (!known.includes(term)) known.push(term);
         } else if (!unknown.includes(token.term)) unknown.push(token.term);
       }
       const touched: number[] = [];
+      const add = (doc: number, weight: number, idf: number) => {
+        if (matched[doc] === 0) touched.push(doc);
+        scores[doc] = (scores[doc] ?? 0) + weight;
+        matched[doc] = (matched[doc] ?? 0) + 1;
+        matchedIdf[doc] = (matchedIdf[doc] ?? 0) + idf;
+      };
       for (const term of known) {
         const p = postings.get(term) as Posting;
-        for (let i = 0; i < p.docs.length; i++) {
-          const doc = p.docs[i] as number;
-          if (matched[doc] === 0) touched.push(doc);
-          scores[doc] = (scores[doc] ?? 0) + (p.weights[i] as number);
-          matched[doc] = (matched[doc] ?? 0) + 1;
-          matchedIdf[doc] = (matchedIdf[doc] ?? 0) + (idfOf.get(term) ?? 0);
+        const idf = idfOf.get(term) ?? 0;
+        const alternatives = synonyms.get(term)?.filter((t) => postings.has(t));
+        if (!alternatives?.length) {
+          for (let i = 0; i < p.docs.length; i++) add(p.docs[i] as number, p.weights[i] as number, idf);
+          continue;
         }
+        // A word with synonyms: each entry counts the best of the group's words it has, once.
+        const best = new Map<number, number>();
+        for (const [k, q] of [p, ...alternatives.map((t) => postings.get(t) as Posting)].entries())
+          for (let i = 0; i < q.docs.length; i++) {
+            const doc = q.docs[i] as number;
+            const weight = (q.weights[i] as number) * (k === 0 ? 1 : SYNONYM_WEIGHT);
+            best.set(doc, Math.max(best.get(doc) ?? 0, weight));
+          }
+        for (const [doc, weight] of best) add(doc, weight, idf);
       }
       const knownWeight = known.reduce((sum, t) => sum + (idfOf.get(t) ?? 0), 0);
       // An unknown Han bigram is mostly one that straddles two words (在备, 录上): it weighs little.

@@ -17,6 +17,17 @@ export interface Reading {
   /** The sentence(s) carrying the question or request; the whole message when it is short. */
   focus: string;
   focusTokens: Token[];
+  /**
+   * In a message of several sentences, each sentence that asks (a question mark or a question word):
+   * the engine reads them one by one when the whole focus answers nothing well, so a sentence of
+   * background before or after the question ("I need it for a report") cannot sink it.
+   */
+  questions: string[];
+  /**
+   * In a long message, the act model's request probability of its most request-like sentence: "does the
+   * scheme help foreign companies? if so we'd like to be matched" asks a fact, then asks for a person.
+   */
+  requestSentence: number;
   kind: QuestionKind | null;
   /** Every kind of question the focus asks ("what does it do? who set it up?" asks two). */
   kinds: QuestionKind[];
@@ -107,31 +118,42 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
   const kindOf = (text: string): QuestionKind | null =>
     kinds.find((k) => k.patterns.some((p) => p.test(text)))?.kind ?? null;
 
-  function focusOf(norm: string): string {
-    if (norm.length < LONG_MESSAGE) return norm;
+  function focusOf(norm: string): { focus: string; request: number } {
+    if (norm.length < LONG_MESSAGE) return { focus: norm, request: 0 };
     const sentences = (norm.match(SENTENCE) ?? []).map((s) => s.trim()).filter((s) => s.length > 1);
-    if (sentences.length < 2) return norm;
+    if (sentences.length < 2) return { focus: norm, request: 0 };
     const scored = sentences.map((s, i) => {
       const p = acts.predict(featureIds(s));
-      const want = p.filter((x) => x.label === 'ask' || x.label === 'request').reduce((a, x) => a + x.p, 0);
+      const request = p.find((x) => x.label === 'request')?.p ?? 0;
+      const want = (p.find((x) => x.label === 'ask')?.p ?? 0) + request;
       const asks = /[?？]/.test(s) || kindOf(s) !== null;
       const late = i === sentences.length - 1 ? 0.15 : 0;
-      return { s, asks, score: want + (asks ? 0.4 : 0) + late };
+      return { s, asks, request, score: want + (asks ? 0.4 : 0) + late };
     });
     const best = Math.max(...scored.map((x) => x.score));
     // Every sentence that asks is part of the question ("who gives the advice? only JBIC?"); of the
     // rest, only those that read as much like a question or request as the best one.
-    return scored
-      .filter((x) => (x.asks && x.score >= best * 0.6) || x.score >= best * 0.9)
-      .map((x) => x.s)
-      .join(' ');
+    return {
+      focus: scored
+        .filter((x) => (x.asks && x.score >= best * 0.6) || x.score >= best * 0.9)
+        .map((x) => x.s)
+        .join(' '),
+      request: Math.max(...scored.map((x) => x.request)),
+    };
+  }
+
+  /** The sentences that ask, when the message has more than one sentence. */
+  function questionsOf(norm: string): string[] {
+    const sentences = (norm.match(SENTENCE) ?? []).map((s) => s.trim()).filter((s) => s.length > 1);
+    if (sentences.length < 2) return [];
+    return sentences.filter((s) => /[?？]/.test(s) || kindOf(s) !== null);
   }
 
   return {
     read(text) {
       const { norm, lang } = readable(text);
       const tokens = tokenize(norm);
-      const focus = focusOf(norm);
+      const { focus, request: requestSentence } = focusOf(norm);
       const focusTokens = focus === norm ? tokens : tokenize(focus);
       const features = featureIds(focus);
       const asked = kindsOf(focus);
@@ -166,6 +188,8 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         tokens,
         focus,
         focusTokens,
+        questions: questionsOf(focus),
+        requestSentence,
         kind: asked[0] ?? null,
         kinds: asked,
         followUpCue: followUps.some((p) => p.test(focus)),

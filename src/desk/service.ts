@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { conversationOfTurn, turnKey, turnOf } from '../analytics/record.js';
+import type { TurnRecorder } from '../analytics/recorder.js';
 import type { EngineRef } from '../core/engine-types.js';
 import { detectLanguage } from '../core/language.js';
 import type { ConversationMemory } from '../core/memory.js';
@@ -29,6 +31,7 @@ import { openHandoff } from '../tickets/handoff.js';
 import type { Actor, TicketService } from '../tickets/service-types.js';
 import type { Ticket } from '../tickets/types.js';
 import { DeskError, fromTicketError, toUserMessage } from './errors.js';
+import { createGapDesk, type GapAdminDeps } from './gaps.js';
 import { createPeople, type People } from './people.js';
 import type { DeskRequest, DeskResult, ReloadOutcome, ServiceStatus } from './types.js';
 
@@ -46,9 +49,13 @@ export interface DeskServiceDeps {
    * after it, so a follow-up is understood whichever replica receives it.
    */
   shared?: { memory: ConversationMemory; store: ContextStore };
+  /** Turn records for the admins' views: every turn, rating and handoff is told to it (it never delays one). */
+  recorder?: TurnRecorder;
+  /** Knowledge gaps for the admins (the `gaps` command, the local page's panel). */
+  gaps?: GapAdminDeps;
 }
 
-export const ADMIN_COMMANDS = ['reload', 'status'] as const;
+export const ADMIN_COMMANDS = ['reload', 'status', 'gaps'] as const;
 
 /**
  * The desk every channel serves: asking, rating, the handoff form and its submission, ticket actions,
@@ -58,6 +65,14 @@ export const ADMIN_COMMANDS = ['reload', 'status'] as const;
  */
 export function createDeskService(deps: DeskServiceDeps) {
   const people = deps.people ?? createPeople();
+  const gaps = createGapDesk({
+    ...(deps.gaps ? { gaps: deps.gaps } : {}),
+    content: () => deps.engine.current().content,
+    isAdmin: (user) => deps.tickets.isAdmin(user),
+    reload: deps.reload,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
   const content = (): ViewContent => deps.engine.current().content;
   const keyOf = (req: DeskRequest) =>
     `${req.platform}:${req.where.conversation}${req.where.thread ? `:${req.where.thread}` : ''}`;
@@ -109,15 +124,28 @@ export function createDeskService(deps: DeskServiceDeps) {
     const conversation = keyOf(req);
     await pull(conversation);
     const engine = deps.engine.current();
+    const started = performance.now();
     const reply = engine.respond({
       text,
       platform: req.platform,
       user: { id: req.user, ...(req.name ? { name: req.name } : {}) },
       conversation,
     });
-    const turn = `${conversation}:${engine.transcript(conversation).length}`;
+    const ms = performance.now() - started;
+    const last = engine.transcript(conversation).at(-1);
+    const turn = last ? turnKey(conversation, last) : `${conversation}:0`;
+    deps.recorder?.turn({
+      turn,
+      at: last?.at ?? deps.clock.now().toISOString(),
+      platform: req.platform,
+      user: req.user,
+      conversation,
+      text,
+      reply,
+      ms,
+    });
     await push(conversation);
-    return { kind: 'reply', reply, view: replyView(engine.content, reply, turn) };
+    return { kind: 'reply', reply, view: replyView(engine.content, reply, turn, deps.clock.now()) };
   }
 
   async function rate(req: DeskRequest, p: RatePayload): Promise<DeskResult> {
@@ -130,6 +158,10 @@ export function createDeskService(deps: DeskServiceDeps) {
       rating: p.r,
       reply: { action: 'answer', intent: p.intent, confidence: p.c, scheme: p.scheme, entries: p.entries },
     });
+    // A Not helpful keeps the question for review: the rated turn's, from the conversation's transcript.
+    const where = conversationOfTurn(p.turn);
+    const rated = turnOf(where, deps.engine.current().transcript(where), p.turn);
+    deps.recorder?.rated(p.turn, p.r, rated?.text);
     return {
       kind: 'notice',
       view: noticeView(content(), langOf(req), p.r === 'helpful' ? 'feedbackThanks' : 'feedbackSorry'),
@@ -161,6 +193,7 @@ export function createDeskService(deps: DeskServiceDeps) {
     const desk = content().desks.desks.find((d) => d.id === p.desk);
     if (!desk) throw new DeskError('UNKNOWN_DESK');
     let ticket: Ticket;
+    const asked = deps.clock.now().toISOString();
     try {
       ticket = await openHandoff(
         { tickets: deps.tickets, engine: deps.engine.current() },
@@ -191,6 +224,18 @@ export function createDeskService(deps: DeskServiceDeps) {
         throw new DeskError('NOT_SAVED', {}, { cause: error });
       }
       throw error;
+    }
+    // The record of the turn that led here (the last question asked); a repeated submit of the same
+    // form returns the ticket opened before, which is not counted again.
+    if (deps.recorder && ticket.createdAt >= asked) {
+      const turns = deps.engine.current().transcript(keyOf(req));
+      const last = [...turns].reverse().find((t) => t.reply.action !== 'smalltalk');
+      deps.recorder.ticketOpened(
+        last ? turnKey(keyOf(req), last) : undefined,
+        ticket.desk,
+        last?.reply.action,
+        last?.text,
+      );
     }
     const s = stringsFor(content(), p.lang);
     return {
@@ -292,6 +337,7 @@ export function createDeskService(deps: DeskServiceDeps) {
       throw new DeskError('ADMIN_ONLY', { command: label });
     }
     const s = stringsFor(content(), lang);
+    if (command === 'gaps') return { kind: 'gaps', view: await gaps.list(req, lang, label) };
     if (command === 'reload') {
       const o = await deps.reload();
       const view = o.ok
@@ -367,6 +413,8 @@ export function createDeskService(deps: DeskServiceDeps) {
     press,
     people,
     isAdmin: (user: string) => deps.tickets.isAdmin(user),
+    /** Knowledge gaps: the admin panel's list and accept / draft / dismiss (refusals are `GapDeskError`s). */
+    gaps,
     /** Whether `user` works `desk`'s tickets (its staff, or an admin). */
     canWork: (user: string, desk: string) => deps.tickets.canWork(user, desk),
     /** The content views are built from (the engine currently serving). */

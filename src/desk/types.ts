@@ -1,5 +1,12 @@
 import type { Lang, Platform, Reply, UserRef } from '../core/types.js';
-import type { HandoffFormView, NoticeView, ReplyView, StatusView, TicketListView } from '../present/views.js';
+import type {
+  GapListView,
+  HandoffFormView,
+  NoticeView,
+  ReplyView,
+  StatusView,
+  TicketListView,
+} from '../present/views.js';
 import type { Ticket } from '../tickets/types.js';
 
 /** Where a request came from: the conversation (a Slack channel, a Teams conversation, a page session) and thread. */
@@ -30,6 +37,7 @@ export type DeskResult =
   | { kind: 'notice'; view: NoticeView }
   | { kind: 'status'; view: StatusView }
   | { kind: 'tickets'; view: TicketListView }
+  | { kind: 'gaps'; view: GapListView }
   | { kind: 'ticket'; ticket: Ticket; view?: NoticeView };
 
 export type ReloadOutcome =

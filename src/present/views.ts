@@ -1,11 +1,15 @@
+import type { Digest } from '../analytics/digest.js';
+import type { Gap } from '../analytics/types.js';
+import { overdueDays } from '../content/stale.js';
 import type { Content, Desk } from '../content/types.js';
 import { inLang } from '../content/types.js';
 import { formatDate } from '../core/compose.js';
 import type { Action, ContentLang, DeskId, Lang, Reply, UserRef } from '../core/types.js';
+import type { Bulletin } from '../tickets/bulletins.js';
 import type { Ticket, TicketEvent, TicketStatus } from '../tickets/types.js';
 import type { ActPayload, HandoffPayload, Payload } from './payloads.js';
-import { stringsFor } from './strings.js';
-import { excerpt, isUserText, type UserText, userText } from './text.js';
+import { type Strings, stringsFor } from './strings.js';
+import { excerpt, isUserText, oneLine, type UserText, userText } from './text.js';
 
 /**
  * View models: what each kind of message says, in the reader's language, with no platform markup.
@@ -152,6 +156,27 @@ export interface TicketListView {
   items: Array<{ id: string; status: string; desk: string; created: TimePart; close?: ButtonView }>;
 }
 
+/** Knowledge gaps for an admin: each group's id, how often and how it was asked, and the closest entry. */
+export interface GapListView {
+  kind: 'gaps';
+  lang: ContentLang;
+  title: string;
+  intro: string;
+  empty?: string;
+  items: Array<{
+    id: string;
+    /** "questions: 5 · en, ja · last asked February 20, 2026" */
+    line: string;
+    /** Why its questions were kept, with counts ("no answer 3 · Not helpful 1"). */
+    reasons: string;
+    closest?: string;
+    /** The questions as people typed them, most recent first. */
+    examples: UserText[];
+  }>;
+  /** How to act on a gap where the channel has no buttons for it (the CLI commands). */
+  how: string;
+}
+
 export type View =
   | ReplyView
   | HandoffFormView
@@ -159,7 +184,9 @@ export type View =
   | UpdateView
   | NoticeView
   | StatusView
-  | TicketListView;
+  | TicketListView
+  | DigestView
+  | GapListView;
 
 /** How long a request may be on a card before it is cut (each platform's limits are well above it). */
 export const CARD_REQUEST_CHARS = 1_500;
@@ -179,10 +206,14 @@ export function timePart(iso: string, lang: ContentLang): TimePart {
   return { time: iso, fallback: `${formatDate(iso.slice(0, 10), lang)} ${iso.slice(11, 16)} UTC` };
 }
 
-/** The reply to a company's message. `turn` identifies it for feedback. */
-export function replyView(content: Ctx, reply: Reply, turn: string): ReplyView {
+/**
+ * The reply to a company's message. `turn` identifies it for feedback. With `now`, an answer from an entry
+ * past its programme's review period ends with a line saying so and naming who can confirm it today.
+ */
+export function replyView(content: Ctx, reply: Reply, turn: string, now?: Date): ReplyView {
   const s = stringsFor(content, reply.replyLang);
   const lang = s.lang;
+  const stale = now && reply.action === 'answer' ? staleLine(content, reply, s, now) : undefined;
   const choices = reply.suggestions
     .slice(0, MAX_CHOICES)
     .map((c): ButtonView => ({ label: c.label, payload: { k: 'ask', q: c.query.slice(0, 500) } }));
@@ -216,7 +247,7 @@ export function replyView(content: Ctx, reply: Reply, turn: string): ReplyView {
     kind: 'reply',
     action: reply.action,
     lang,
-    text,
+    text: stale ? `${text}\n\n${stale}` : text,
     summary: excerpt(text.replace(/\s+/g, ' ').trim(), 200).text,
     sourceLabel: s.t('source'),
     sources: reply.sources.map((src) => ({
@@ -225,7 +256,8 @@ export function replyView(content: Ctx, reply: Reply, turn: string): ReplyView {
       date: formatDate(src.date, lang),
       ...(src.url ? { url: src.url } : src.urlNote ? { note: s.t('sourceNoLink') } : {}),
     })),
-    ...(reply.asOf ? { asOf: s.t('asOf', { date: formatDate(reply.asOf, lang) }) } : {}),
+    // The stale line already gives the date.
+    ...(reply.asOf && !stale ? { asOf: s.t('asOf', { date: formatDate(reply.asOf, lang) }) } : {}),
     ...(choices.length > 0 && reply.action === 'answer' ? { choicesLabel: s.t('related') } : {}),
     choices,
     feedback,
@@ -241,6 +273,15 @@ export function replyView(content: Ctx, reply: Reply, turn: string): ReplyView {
         }
       : {}),
   };
+}
+
+/** "This is as of <date>; <desk> can confirm…" when the answer's entry is past review, naming the programme's first desk. */
+function staleLine(content: Ctx, reply: Reply, s: Strings, now: Date): string | undefined {
+  const programme = content.programmes.find((p) => p.id === reply.scheme);
+  const desk = programme?.desks[0];
+  if (!reply.asOf || !programme || !desk || overdueDays(reply.asOf, programme.reviewDays, now) === 0)
+    return undefined;
+  return s.t('staleAnswer', { date: formatDate(reply.asOf, s.lang), desk: deskName(content, desk, s.lang) });
 }
 
 /** The form a company fills to send its request to a desk, pre-filled with its question. */
@@ -497,6 +538,150 @@ export function ticketListView(content: Ctx, lang: Lang | undefined, tickets: Ti
         ? { close: { label: s.t('closeTicket'), payload: { k: 'act', a: 'close', ticket: t.id } } }
         : {}),
     })),
+  };
+}
+
+/** The weekly digest in the admins' channel: the week's numbers and the gaps to look at. */
+export interface DigestView {
+  kind: 'digest';
+  lang: ContentLang;
+  title: string;
+  /** The week it covers, in the schedule's time zone. */
+  period: string;
+  facts: Array<{ label: string; value: string }>;
+  /** Tickets per desk (opened, median time to first claim, breaches); empty when none were opened. */
+  desksLabel: string;
+  desks: string[];
+  gapsLabel: string;
+  /** Each gap's line (id, count, languages, closest entry) and example questions, as people typed them. */
+  gaps: Array<{ line: string; examples: UserText[] }>;
+  /** Said instead of the gaps when there are none; else how to act on them. */
+  gapsNote: string;
+  /** Notification preview. */
+  summary: string;
+}
+
+/** A gap's example question as it is shown: one line, cut. */
+const DIGEST_EXAMPLE_CHARS = 200;
+
+const zoneParts = new Map<string, Intl.DateTimeFormat>();
+/** `YYYY-MM-DD` and `HH:mm` of an instant in a time zone. */
+function inZone(iso: string, timeZone: string): { date: string; time: string } {
+  let f = zoneParts.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    zoneParts.set(timeZone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+  return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+}
+
+/** The digest in `lang` (the admins' channel's). Numbers only; a gap's examples are user text. */
+export function digestView(content: Ctx, digest: Digest, lang: Lang): DigestView {
+  const s = stringsFor(content, lang);
+  const when = (iso: string) => {
+    const local = inZone(iso, digest.timeZone);
+    return `${formatDate(local.date, s.lang)} ${local.time}`;
+  };
+  const share = (count: number) =>
+    s.t('digestShare', {
+      count,
+      percent: digest.inquiries > 0 ? Math.round((100 * count) / digest.inquiries) : 0,
+    });
+  const hours = (h: number | null) =>
+    h === null ? s.t('digestNoClaim') : s.t('digestHours', { hours: Math.round(h * 10) / 10 });
+  const a = digest.actions;
+  return {
+    kind: 'digest',
+    lang: s.lang,
+    title: s.t('digestTitle'),
+    period: s.t('digestPeriod', { from: when(digest.from), to: when(digest.to), zone: digest.timeZone }),
+    facts: [
+      { label: s.t('digestInquiries'), value: String(digest.inquiries) },
+      { label: s.t('digestAnswered'), value: share(a.answer) },
+      { label: s.t('digestClarified'), value: share(a.clarify) },
+      { label: s.t('digestFellBack'), value: share(a.fallback) },
+      { label: s.t('digestHandedOff'), value: share(a.handoff) },
+      {
+        label: s.t('digestFeedback'),
+        value: s.t('digestFeedbackValue', digest.feedback),
+      },
+      { label: s.t('digestTicketsOpened'), value: String(digest.tickets.opened) },
+      { label: s.t('digestBreaches'), value: String(digest.tickets.breaches) },
+    ],
+    desksLabel: s.t('digestDesks'),
+    desks: digest.desks.map((d) =>
+      s.t('digestDeskLine', {
+        desk: deskName(content, d.desk, s.lang),
+        opened: d.opened,
+        claim: hours(d.medianFirstClaimHours),
+        breaches: d.breaches,
+      }),
+    ),
+    gapsLabel: s.t('digestGaps'),
+    gaps: digest.gaps.map((g) => ({
+      line: [
+        s.t('digestGapLine', { gap: g.id, count: g.count, langs: g.langs.join(', ') }),
+        ...(g.closest ? [s.t('digestGapClosest', { entry: g.closest })] : []),
+      ].join(' · '),
+      examples: g.examples.map((e) => userText(oneLine(e, DIGEST_EXAMPLE_CHARS))),
+    })),
+    gapsNote: s.t(digest.gaps.length > 0 ? 'digestGapsHint' : 'digestNoGaps'),
+    summary: s.t('digestSummary', {
+      inquiries: digest.inquiries,
+      answered: a.answer,
+      tickets: digest.tickets.opened,
+    }),
+  };
+}
+
+/** The view of a bulletin, by its kind; undefined for a kind this version does not know. */
+export function bulletinView(content: Ctx, bulletin: Bulletin): DigestView | undefined {
+  if (bulletin.kind === 'digest') return digestView(content, bulletin.body as Digest, bulletin.to.lang);
+  return undefined;
+}
+
+const GAP_REASON_KEY: Record<string, string> = {
+  fallback: 'gapReasonFallback',
+  clarify: 'gapReasonClarify',
+  'low-confidence': 'gapReasonLowConfidence',
+  'not-helpful': 'gapReasonNotHelpful',
+  'handoff-after-answer': 'gapReasonHandoff',
+};
+
+/** The knowledge gaps an admin asked for (`gaps`), at most `max` of them. */
+export function gapListView(content: Ctx, lang: Lang | undefined, gaps: Gap[], max = 10): GapListView {
+  const s = stringsFor(content, lang);
+  return {
+    kind: 'gaps',
+    lang: s.lang,
+    title: s.t('gapsTitle'),
+    intro: s.t('gapsIntro'),
+    ...(gaps.length === 0 ? { empty: s.t('gapsNone') } : {}),
+    items: gaps.slice(0, max).map((g) => ({
+      id: g.id,
+      line: s.t('gapsLine', {
+        count: g.count,
+        langs: g.langs.join(', '),
+        date: formatDate(g.lastSeen.slice(0, 10), s.lang),
+      }),
+      reasons: Object.entries(g.reasons)
+        .map(([why, n]) => `${s.t(GAP_REASON_KEY[why] ?? 'gapReasonFallback')} ${n}`)
+        .join(' · '),
+      ...(g.closest ? { closest: s.t('gapsClosest', { entry: g.closest.entry }) } : {}),
+      examples: g.examples.map((e) => userText(oneLine(e, 200))),
+    })),
+    how: s.t('gapsHow', {
+      commands: 'kb accept GAP --entry ID · kb draft GAP · kb dismiss GAP --why TEXT',
+    }),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { AdminChannel } from '../content/types.js';
 import type { Notifier } from './service-types.js';
 import type { Audience, Delivery, Ticket } from './types.js';
 
@@ -15,6 +16,8 @@ export interface NotifierRegistry {
    * none can, so a notification is never dropped (the log notifier is the last resort).
    */
   reaching(ticket: Ticket, audience: Audience): Array<Delivery['channel']>;
+  /** The channels whose notifier posts bulletins to the admins' channel `to`; `['log']` when none can. */
+  reachingAdmins(to: AdminChannel): Array<Delivery['channel']>;
 }
 
 export function createNotifierRegistry(): NotifierRegistry {
@@ -27,6 +30,12 @@ export function createNotifierRegistry(): NotifierRegistry {
     reaching(ticket, audience) {
       const channels = [...byChannel.values()]
         .filter((n) => n.channel !== 'log' && n.handles(ticket, audience))
+        .map((n) => n.channel);
+      return channels.length > 0 ? channels : ['log'];
+    },
+    reachingAdmins(to) {
+      const channels = [...byChannel.values()]
+        .filter((n) => n.channel !== 'log' && n.bulletins?.handles(to))
         .map((n) => n.channel);
       return channels.length > 0 ? channels : ['log'];
     },

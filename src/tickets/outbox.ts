@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/types.js';
 import { TicketStoreError } from './errors.js';
-import type { NotifierRegistry } from './notifiers.js';
 import type { DeliveryResult } from './service-types.js';
-import type { TicketStore } from './store.js';
-import type { Delivery, Ticket } from './types.js';
+import type { Audience, Delivery, Ticket } from './types.js';
 
 export interface Backoff {
   baseMs: number;
@@ -21,8 +19,44 @@ function storeRetryDelayMs(refusals: number): number {
 
 export type OutboxHealth = { ok: true } | { ok: false; reason: string; since: string };
 
+/** What the outbox reads and writes of a delivery, whoever holds it. */
+export type OutboxDelivery = Pick<
+  Delivery,
+  'id' | 'channel' | 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'deliveredAt'
+> & {
+  /** With the channel, the delivery's stream (deliveries of one holder in one stream go in order). */
+  audience?: Audience;
+};
+
+/**
+ * What holds deliveries, written in the same atomic write as the change that queued them: a ticket, or
+ * a bulletin (a notice about no ticket, such as the weekly digest: src/tickets/bulletins.ts).
+ */
+export interface DeliveryHolder {
+  id: string;
+  outbox: OutboxDelivery[];
+  /** Platform handles the notifiers keep (merged from a delivery's `refs`). */
+  refs: Record<string, unknown>;
+}
+
+/** The part of a holder's store the outbox uses (the TicketStore is one). */
+export interface HolderStore<H extends DeliveryHolder> {
+  get(id: string): Promise<H | undefined>;
+  list(filter?: { where?: (holder: Readonly<H>) => boolean }): Promise<H[]>;
+  /** Applies `mutate` to a copy and persists it atomically; a refused write is a TicketStoreError. */
+  update(id: string, mutate: (holder: H) => void): Promise<H>;
+}
+
+type DeliveryOf<H extends DeliveryHolder> = H['outbox'][number];
+
+/** Delivers one delivery of a holder on its channel (a ticket's Notifier, a channel's bulletin poster). */
+export interface HolderNotifier<H extends DeliveryHolder> {
+  deliver(holder: H, delivery: DeliveryOf<H>): Promise<DeliveryResult>;
+}
+
 /** A delivery attempted whose outcome is not stored yet. */
 interface Outcome {
+  /** The holder's id (a ticket's, or a bulletin's). */
   ticketId: string;
   result: DeliveryResult;
   at: Date;
@@ -36,6 +70,7 @@ interface Outcome {
 
 /** A delivery a replica claimed from a shared queue: its lease is this replica's until it expires. */
 export interface ClaimedDelivery {
+  /** The holder's id (a ticket's, or a bulletin's in a bulletin queue). */
   ticketId: string;
   deliveryId: string;
   /** Claims before this one: more than the stored attempts when an earlier claimant died mid-delivery. */
@@ -61,9 +96,10 @@ export interface DeliveryQueue {
 }
 
 /**
- * Delivers the notifications stored with each ticket. A delivery is marked delivered only after its
- * notifier said so; a failure is retried with exponential back-off and jitter (or after the platform's
- * Retry-After), so an outage delays a notification but never loses it.
+ * Delivers the notifications stored with each ticket (or, in a second outbox over the bulletin store,
+ * with each bulletin: the same guarantees for a notice about no ticket). A delivery is marked
+ * delivered only after its notifier said so; a failure is retried with exponential back-off and
+ * jitter (or after the platform's Retry-After), so an outage delays a notification but never loses it.
  *
  * Each delivery goes on its own: order is kept only within one stream (a ticket's deliveries to one
  * audience on one channel, so a card is posted before it is updated), and a failing stream holds back
@@ -79,10 +115,11 @@ export interface DeliveryQueue {
  * each is attempted by one replica at a time, and one whose claimant died is attempted again by another
  * after the lease, shown to the notifier with `attempts > 0` so it looks for its earlier post first.
  */
-export function createOutbox(deps: {
-  store: TicketStore;
+export function createOutbox<H extends DeliveryHolder = Ticket>(deps: {
+  /** The ticket store, or another store of delivery holders (bulletins). */
+  store: HolderStore<H>;
   /** Looked up per attempt: a channel may register its notifier after the outbox starts. */
-  notifiers: Pick<NotifierRegistry, 'get'>;
+  notifiers: { get(channel: Delivery['channel']): HolderNotifier<H> | undefined };
   clock: Clock;
   logger?: Logger;
   backoff?: Backoff;
@@ -95,6 +132,8 @@ export function createOutbox(deps: {
   queue?: DeliveryQueue;
   /** With a queue: deliveries claimed, and attempted concurrently, at a time (default 8). */
   batch?: number;
+  /** Told each recorded attempt's result on its channel: delivered, retry (later) or failed (for good). */
+  onAttempt?: (channel: Delivery['channel'], result: 'delivered' | 'retry' | 'failed') => void;
 }) {
   const backoff = deps.backoff ?? DEFAULT_BACKOFF;
   const batch = Math.max(1, deps.batch ?? 8);
@@ -105,7 +144,7 @@ export function createOutbox(deps: {
   let again = false;
   let timer: NodeJS.Timeout | undefined;
 
-  async function deliver(ticket: Ticket, delivery: Delivery): Promise<DeliveryResult> {
+  async function deliver(ticket: H, delivery: DeliveryOf<H>): Promise<DeliveryResult> {
     const notifier = deps.notifiers.get(delivery.channel);
     if (!notifier) return { ok: false, error: `no notifier for ${delivery.channel} yet` };
     try {
@@ -116,7 +155,7 @@ export function createOutbox(deps: {
   }
 
   /** Applies an attempt's outcome to its stored delivery; false when it is stale (see Outcome.basis). */
-  function apply(t: Ticket, deliveryId: string, { result, at, basis }: Outcome): boolean {
+  function apply(t: H, deliveryId: string, { result, at, basis }: Outcome): boolean {
     const d = t.outbox.find((x) => x.id === deliveryId);
     if (!d) return false;
     if (basis === undefined) d.attempts += 1;
@@ -148,7 +187,7 @@ export function createOutbox(deps: {
     deliveryId: string,
     outcome: Outcome,
   ): Promise<Delivery['status'] | 'unrecorded' | 'stale' | undefined> {
-    let stored: Ticket;
+    let stored: H;
     let applied = false;
     try {
       stored = await deps.store.update(outcome.ticketId, (t) => {
@@ -178,7 +217,9 @@ export function createOutbox(deps: {
         { ticket: outcome.ticketId, delivery: deliveryId, error: result.error },
         'notification not delivered yet',
       );
-    return stored.outbox.find((x) => x.id === deliveryId)?.status;
+    const d = stored.outbox.find((x) => x.id === deliveryId);
+    if (d) deps.onAttempt?.(d.channel, d.status === 'pending' ? 'retry' : d.status);
+    return d?.status;
   }
 
   function refused(error: TicketStoreError): void {
@@ -256,7 +297,7 @@ export function createOutbox(deps: {
           }
           // Claimed before without a recorded outcome: its claimant died mid-delivery, so the notifier
           // is told this is not the first attempt and looks for an earlier post first.
-          const presented: Delivery = { ...d, attempts: Math.max(d.attempts, c.priorClaims) };
+          const presented: DeliveryOf<H> = { ...d, attempts: Math.max(d.attempts, c.priorClaims) };
           // A notifier call that outlasts the lease would let another replica attempt it too: renew it.
           const renewal =
             queue.renew && queue.leaseMs
@@ -335,14 +376,14 @@ export function createOutbox(deps: {
 
 export type Outbox = ReturnType<typeof createOutbox>;
 
-const hasPending = (t: Readonly<Ticket>) => t.outbox.some((d) => d.status === 'pending');
+const hasPending = (t: Readonly<DeliveryHolder>) => t.outbox.some((d) => d.status === 'pending');
 
-/** A ticket's pending deliveries by stream (audience and channel), each in the order queued. */
-function streams(ticket: Ticket): Delivery[][] {
-  const byStream = new Map<string, Delivery[]>();
+/** A holder's pending deliveries by stream (audience and channel), each in the order queued. */
+function streams<H extends DeliveryHolder>(ticket: H): DeliveryOf<H>[][] {
+  const byStream = new Map<string, DeliveryOf<H>[]>();
   for (const d of ticket.outbox) {
     if (d.status !== 'pending') continue;
-    const key = `${d.audience}:${d.channel}`;
+    const key = `${d.audience ?? ''}:${d.channel}`;
     byStream.set(key, [...(byStream.get(key) ?? []), d]);
   }
   return [...byStream.values()];

@@ -14,6 +14,14 @@ export interface PgDeliveryQueueOptions {
   leaseMs?: number;
   /** Names this replica in `deliveries.lease_owner` (default host, pid and a random part). */
   owner?: string;
+  /**
+   * The queue's table and its holder column: the tickets' (`deliveries`, `ticket_id`, the default) or
+   * the bulletins' (`bulletin_deliveries`, `bulletin_id`: migrations/007_bulletins.sql). Same columns
+   * otherwise, kept in step by the same kind of trigger.
+   */
+  table?:
+    | { name: 'deliveries'; holder: 'ticket_id' }
+    | { name: 'bulletin_deliveries'; holder: 'bulletin_id' };
 }
 
 /**
@@ -27,6 +35,8 @@ export interface PgDeliveryQueueOptions {
 export function createPgDeliveryQueue(opts: PgDeliveryQueueOptions): DeliveryQueue & { owner: string } {
   const { pool } = opts;
   const leaseMs = opts.leaseMs ?? 120_000;
+  // Constants of this file, never input: safe to splice into the statements.
+  const { name: table, holder } = opts.table ?? { name: 'deliveries', holder: 'ticket_id' };
   const owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const target = describePool(pool);
   const url = pool.options.connectionString;
@@ -44,7 +54,7 @@ export function createPgDeliveryQueue(opts: PgDeliveryQueueOptions): DeliveryQue
     leaseMs,
     async renew(deliveryId, now) {
       try {
-        await pool.query('UPDATE deliveries SET lease_until = $3 WHERE id = $1 AND lease_owner = $2', [
+        await pool.query(`UPDATE ${table} SET lease_until = $3 WHERE id = $1 AND lease_owner = $2`, [
           deliveryId,
           owner,
           new Date(now.getTime() + leaseMs),
@@ -55,39 +65,39 @@ export function createPgDeliveryQueue(opts: PgDeliveryQueueOptions): DeliveryQue
     },
     async claim(now, limit): Promise<ClaimedDelivery[]> {
       try {
-        const { rows } = await pool.query<{ id: string; ticket_id: string; claims: number }>(
+        const { rows } = await pool.query<{ id: string; holder: string; claims: number }>(
           `WITH due AS (
-             SELECT d.id FROM deliveries d
+             SELECT d.id FROM ${table} d
              WHERE d.next_attempt_at <= $1
                AND (d.lease_until IS NULL OR d.lease_until <= $1)
                AND NOT EXISTS (
-                 SELECT 1 FROM deliveries e
-                 WHERE e.ticket_id = d.ticket_id AND e.stream = d.stream AND e.position < d.position
+                 SELECT 1 FROM ${table} e
+                 WHERE e.${holder} = d.${holder} AND e.stream = d.stream AND e.position < d.position
                )
              ORDER BY d.next_attempt_at, d.id
              LIMIT $2
              FOR UPDATE OF d SKIP LOCKED
            )
-           UPDATE deliveries q SET lease_owner = $3, lease_until = $4, claims = q.claims + 1
+           UPDATE ${table} q SET lease_owner = $3, lease_until = $4, claims = q.claims + 1
            FROM due WHERE q.id = due.id
-           RETURNING q.id, q.ticket_id, q.claims`,
+           RETURNING q.id, q.${holder} AS holder, q.claims`,
           [now, limit, owner, new Date(now.getTime() + leaseMs)],
         );
-        return rows.map((r) => ({ ticketId: r.ticket_id, deliveryId: r.id, priorClaims: r.claims - 1 }));
+        return rows.map((r) => ({ ticketId: r.holder, deliveryId: r.id, priorClaims: r.claims - 1 }));
       } catch (error) {
         throw failed(error, 'no notification can be claimed now');
       }
     },
     async drop(deliveryId) {
       try {
-        await pool.query('DELETE FROM deliveries WHERE id = $1 AND lease_owner = $2', [deliveryId, owner]);
+        await pool.query(`DELETE FROM ${table} WHERE id = $1 AND lease_owner = $2`, [deliveryId, owner]);
       } catch (error) {
         throw failed(error, 'the delivery stays queued');
       }
     },
     async pending() {
       try {
-        const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries');
+        const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
         return rows[0]?.n ?? 0;
       } catch (error) {
         throw failed(error, 'pending notifications cannot be counted now');

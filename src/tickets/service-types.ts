@@ -1,4 +1,5 @@
 import type { DeskId, UserRef } from '../core/types.js';
+import type { BulletinPoster } from './bulletins.js';
 import type { TicketFilter } from './store.js';
 import type { Audience, Delivery, HandoffPacket, Origin, Requester, Ticket } from './types.js';
 
@@ -57,4 +58,6 @@ export interface Notifier {
   /** Whether this notifier can reach the audience of this ticket (the desk's channel, or the requester's origin). */
   handles(ticket: Ticket, audience: Audience): boolean;
   deliver(ticket: Ticket, delivery: Delivery): Promise<DeliveryResult>;
+  /** Posts bulletins (notices for admins about no ticket: the weekly digest); absent where it posts none. */
+  readonly bulletins?: BulletinPoster;
 }

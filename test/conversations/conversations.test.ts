@@ -10,8 +10,6 @@ const cases = loadConversationCases(import.meta.dirname);
 const KNOWN: Record<string, string> = {
   'chongqing.yml — JETRO full name (en)':
     "JETRO's full name is only in the METI announcement, and the question does not say which programme: the SBIC entry's full-name question wins",
-  'meti.yml — foreign company resources (en)':
-    'the "how to participate" entry outscores the purpose entry, which holds the phrase "overseas networks"',
 };
 
 describe('conversation cases (test/conversations/*.yml)', () => {

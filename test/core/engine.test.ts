@@ -140,6 +140,26 @@ describe('engine: answers', () => {
       'who signed it?',
     ]);
   });
+  it('reads the sentence that asks on its own when the background around it dilutes the question', () => {
+    const alone = ask('ジェトロと重慶市政府の覚書に署名されたのはどなたでしょうか。');
+    const withBackground = ask(
+      '恐れ入ります。ジェトロと重慶市政府の覚書に署名されたのはどなたでしょうか。取締役会の資料にまとめる必要があり、念のため確認しております。',
+    );
+    expect(alone.action).toBe('answer');
+    expect(withBackground.action).toBe('answer');
+    expect(withBackground.entries[0]).toBe(alone.entries[0]);
+    expect(withBackground.why?.decidedBy).toBe('ask: best knowledge match');
+  });
+  it('keeps the question of the conversation through a chain of elliptical follow-ups', () => {
+    const c = `chain-${Math.random()}`;
+    expect(ask('who signed it?', c).action).toBe('clarify');
+    const mexico = ask('the mexico one', c);
+    expect(mexico.scheme).toBe('jbic-aguascalientes');
+    // Chongqing has no entry on the topic of the Mexico answer: the first question is asked of it.
+    const chongqing = ask('same for the chongqing one', c);
+    expect(chongqing.action).toBe('answer');
+    expect(chongqing.entries[0]).toBe('jetro-chongqing/signing');
+  });
   it('asks which programme when a question fits two', () => {
     const r = ask('When was the MOU signed?');
     expect(r.action).toBe('clarify');

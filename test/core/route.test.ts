@@ -9,6 +9,8 @@ const reading = (over: Partial<Reading>): Reading => ({
   tokens: [],
   focus: '',
   focusTokens: [],
+  questions: [],
+  requestSentence: 0,
   kind: null,
   kinds: [],
   followUpCue: false,

@@ -43,4 +43,28 @@ describe('search index', () => {
     expect(r.exact).toBe(true);
     expect(r.hits[0]?.entry.id).toBe(entry?.id);
   });
+  it('matches a word by its synonym, at the weight the entry has for that synonym', () => {
+    const job = (q: string, opts: { synonyms?: string[][] } = {}) =>
+      buildSearchIndex(content.knowledge, opts).search(tokenize(normalise(q)));
+    const without = job("JETRO's duty in the METI scheme");
+    const withSynonyms = job("JETRO's duty in the METI scheme", { synonyms: [['role', 'duty']] });
+    const rank = (r: typeof without) =>
+      r.hits.findIndex((h) => h.entry.id === 'meti-global-alliance/jetro-coordinator');
+    // "duty" is in no entry: without the group it is an unknown word, with it the entry about JETRO's role is found.
+    expect(without.unknown).toContain('duti');
+    expect(withSynonyms.unknown).not.toContain('duti');
+    expect(rank(withSynonyms)).toBeGreaterThanOrEqual(0);
+    expect(rank(without) === -1 || rank(withSynonyms) < rank(without)).toBe(true);
+    // Each word keeps its own IDF: a group does not make a rare word common.
+    const plain = buildSearchIndex(content.knowledge);
+    const grouped = buildSearchIndex(content.knowledge, { synonyms: [['署名', '調印', '締結']] });
+    expect(grouped.idf('署名')).toBe(plain.idf('署名'));
+  });
+  it('skips filler words in a question', () => {
+    const filled = buildSearchIndex(content.knowledge, { fillers: ['exactly'] });
+    const r = filled.search(tokenize(normalise('what exactly did JETRO and Chongqing agree?')));
+    expect(r.known).not.toContain('exactli');
+    expect(r.unknown).not.toContain('exactli');
+    expect(search('what exactly did JETRO and Chongqing agree?').known).toContain('exactli');
+  });
 });

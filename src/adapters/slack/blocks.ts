@@ -3,6 +3,8 @@ import { encodePayload } from '../../present/payloads.js';
 import { isUserText } from '../../present/text.js';
 import {
   type ButtonView,
+  type DigestView,
+  type GapListView,
   type HandoffFormView,
   type NoticeView,
   type Part,
@@ -308,13 +310,108 @@ export function ticketListMessage(view: TicketListView): SlackMessage {
   };
 }
 
-type Posted = 'reply' | 'notice' | 'status' | 'tickets' | 'update';
+/**
+ * The weekly digest in the admins' channel. The bot's text (labels, numbers, desk names, gap ids) in
+ * escaped mrkdwn; a gap's example questions are what people typed, so they go in rich_text quotes,
+ * which Slack shows literally: a `<!channel>` or `<@U…>` in one is text, never a mention or a link.
+ */
+export function digestMessage(view: DigestView): SlackMessage {
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(view.title, 150), emoji: false } },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(view.period), LIMITS.contextText) }],
+    },
+    {
+      type: 'section',
+      fields: view.facts.slice(0, 10).map((f) => ({
+        type: 'mrkdwn' as const,
+        text: truncate(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, 2000),
+      })),
+    },
+  ];
+  if (view.desks.length > 0)
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(
+          [`*${escapeMrkdwn(view.desksLabel)}*`, ...view.desks.map((d) => `• ${escapeMrkdwn(d)}`)].join('\n'),
+          LIMITS.sectionText,
+        ),
+      },
+    });
+  blocks.push({
+    type: 'section',
+    text: { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(view.gapsLabel)}*`, LIMITS.sectionText) },
+  });
+  for (const gap of view.gaps.slice(0, 10)) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(gap.line), LIMITS.sectionText) },
+    });
+    if (gap.examples.length > 0)
+      blocks.push(
+        literal(truncate(gap.examples.map((e) => e.user).join('\n'), LIMITS.sectionText), { quote: true }),
+      );
+  }
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(view.gapsNote), LIMITS.contextText) }],
+  });
+  return { text: truncate(escapeMrkdwn(view.summary), LIMITS.text), blocks: blocks.slice(0, LIMITS.blocks) };
+}
+
+/**
+ * The knowledge gaps an admin asked for (privately). Ids, counts and labels in escaped mrkdwn; the
+ * questions are what people typed, in rich_text quotes that Slack shows literally.
+ */
+export function gapListMessage(view: GapListView): SlackMessage {
+  if (view.empty)
+    return {
+      text: escapeMrkdwn(view.empty),
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(view.empty) } }],
+    };
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(view.title, 150), emoji: false } },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(view.intro), LIMITS.contextText) }],
+    },
+  ];
+  for (const item of view.items) {
+    const facts = [item.line, item.reasons, item.closest]
+      .filter(Boolean)
+      .map((t) => escapeMrkdwn(t as string));
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(`*\`${escapeMrkdwn(item.id)}\`*\n${facts.join('\n')}`, LIMITS.sectionText),
+      },
+    });
+    if (item.examples.length > 0)
+      blocks.push(
+        literal(truncate(item.examples.map((e) => e.user).join('\n'), LIMITS.sectionText), { quote: true }),
+      );
+  }
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: truncate(escapeMrkdwn(view.how), LIMITS.contextText) }],
+  });
+  const summary = [view.title, ...view.items.map((i) => `${i.id} · ${i.line}`)].join('\n');
+  return { text: truncate(escapeMrkdwn(summary), LIMITS.text), blocks: blocks.slice(0, LIMITS.blocks) };
+}
+
+type Posted = 'reply' | 'notice' | 'status' | 'tickets' | 'update' | 'digest' | 'gaps';
 const MESSAGES: Renderers<SlackMessage, Posted> = {
   reply: replyMessage,
   notice: noticeMessage,
   status: statusMessage,
   tickets: ticketListMessage,
   update: updateMessage,
+  digest: digestMessage,
+  gaps: gapListMessage,
 };
 
 /** Any message view as a Slack message (forms and modals are opened, not posted). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { readRaw } from '../../server/http.js';
 import { createPgSeenStore } from '../shared/pg-seen-store.js';
+import { reportingDuplicates } from '../shared/reporting-seen-store.js';
 import { createSeenStore } from '../shared/seen-store.js';
 import type { Channel, ChannelDeps, Route } from '../types.js';
 import { registerListeners } from './listeners/index.js';
@@ -21,9 +22,13 @@ export async function createSlackChannel(deps: ChannelDeps): Promise<Channel> {
   const slack = deps.config.slack;
   if (!slack) throw new Error('Slack is not configured');
   const logger = boltLogger(deps);
-  const seen = deps.pg
-    ? createPgSeenStore({ pool: deps.pg, scope: 'slack', logger: deps.logger })
-    : await createSeenStore({ file: join(deps.config.dataDir, 'slack-seen.journal') });
+  const seen = reportingDuplicates(
+    deps.pg
+      ? createPgSeenStore({ pool: deps.pg, scope: 'slack', logger: deps.logger })
+      : await createSeenStore({ file: join(deps.config.dataDir, 'slack-seen.journal') }),
+    'slack',
+    deps.onDuplicate,
+  );
   // Replies look for their earlier post before trying again (post.ts); the client must not retry blindly.
   const clientOptions = {
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),

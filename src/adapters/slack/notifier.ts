@@ -1,10 +1,10 @@
 import { ErrorCode, type WebAPICallError, WebClient } from '@slack/web-api';
 import type { Content } from '../../content/types.js';
 import type { People } from '../../desk/people.js';
-import { deskEventLine, ticketCardView, updateView } from '../../present/views.js';
+import { bulletinView, deskEventLine, ticketCardView, updateView } from '../../present/views.js';
 import type { DeliveryResult, Notifier } from '../../tickets/service-types.js';
 import type { Ticket } from '../../tickets/types.js';
-import { ticketMessage, updateMessage } from './blocks.js';
+import { messageFor, ticketMessage, updateMessage } from './blocks.js';
 import { escapeMrkdwn } from './escape.js';
 
 export interface SlackCardRef {
@@ -142,6 +142,36 @@ export function createSlackNotifier(deps: {
       } catch (error) {
         return classify(error as WebAPICallError);
       }
+    },
+    // The weekly digest in the admins' channel: posted once (a retry looks for its earlier post first).
+    bulletins: {
+      handles: (to) => Boolean(to.slackChannel),
+      async deliver(bulletin, delivery): Promise<DeliveryResult> {
+        const view = bulletinView(deps.content(), bulletin);
+        if (!view) return { ok: false, permanent: true, error: `unknown bulletin kind ${bulletin.kind}` };
+        const channel = bulletin.to.slackChannel;
+        if (!channel) return { ok: false, permanent: true, error: 'the admins have no Slack channel' };
+        try {
+          const earlier =
+            delivery.attempts > 0
+              ? await alreadyPosted(channel, undefined, delivery.id, bulletin.createdAt)
+              : undefined;
+          if (earlier) return { ok: true, refs: { slackPost: { channel, ts: earlier } } };
+          const posted = await client.chat.postMessage({
+            channel,
+            ...messageFor(view),
+            metadata: {
+              event_type: 'madoguchi_delivery',
+              event_payload: { delivery: delivery.id, bulletin: bulletin.id },
+            },
+            unfurl_links: false,
+            unfurl_media: false,
+          });
+          return { ok: true, refs: { slackPost: { channel, ts: posted.ts as string } } };
+        } catch (error) {
+          return classify(error as WebAPICallError);
+        }
+      },
     },
   };
 }

@@ -1,7 +1,9 @@
 import { isUserText, type UserText, userText } from '../../present/text.js';
 import {
   type ButtonView,
+  type DigestView,
   type FactView,
+  type GapListView,
   type HandoffFormView,
   type NoticeView,
   type Part,
@@ -443,6 +445,60 @@ export function ticketListCard(view: TicketListView): TeamsCard {
   return teamsCard(view.title, body);
 }
 
+/**
+ * The weekly digest in the admins' channel: the week's numbers as facts, tickets per desk, and each
+ * gap with its example questions in TextRuns (what people typed, shown literally).
+ */
+export function digestCard(view: DigestView): TeamsCard {
+  const body: El[] = [
+    textBlock(view.title, { weight: 'Bolder', size: 'Medium', style: 'heading' }),
+    textBlock(view.period, { isSubtle: true, size: 'Small', spacing: 'None' }),
+    { type: 'FactSet', facts: view.facts.map((f) => ({ title: f.label, value: f.value })) },
+  ];
+  if (view.desks.length > 0)
+    body.push(
+      textBlock(view.desksLabel, { weight: 'Bolder', spacing: 'Medium' }),
+      ...view.desks.map((d) => textBlock(d, { spacing: 'Small' })),
+    );
+  body.push(textBlock(view.gapsLabel, { weight: 'Bolder', spacing: 'Medium' }));
+  for (const gap of view.gaps.slice(0, 10))
+    body.push({
+      type: 'Container',
+      separator: true,
+      spacing: 'Small',
+      items: [
+        textBlock(gap.line),
+        ...gap.examples.flatMap((e) => literalText(e, { spacing: 'None', isSubtle: true })),
+      ],
+    });
+  body.push(textBlock(view.gapsNote, { isSubtle: true, size: 'Small', spacing: 'Medium' }));
+  return teamsCard(view.summary, body);
+}
+
+/** The knowledge gaps an admin asked for; the questions people typed in TextRuns, shown literally. */
+export function gapListCard(view: GapListView): TeamsCard {
+  if (view.empty) return teamsCard(view.empty, paragraphs(view.empty));
+  const body: El[] = [
+    textBlock(view.title, { weight: 'Bolder', size: 'Medium', style: 'heading' }),
+    textBlock(view.intro, { isSubtle: true, spacing: 'None' }),
+  ];
+  for (const item of view.items.slice(0, LIMITS.listItems))
+    body.push({
+      type: 'Container',
+      separator: true,
+      spacing: 'Medium',
+      items: [
+        textBlock(item.id, { weight: 'Bolder', fontType: 'Monospace' }),
+        ...[item.line, item.reasons, item.closest]
+          .filter((t): t is string => Boolean(t))
+          .map((t) => textBlock(t, { isSubtle: true, spacing: 'None' })),
+        ...item.examples.map((e) => richLine(['“', e, '”'], { italic: true }, { spacing: 'Small' })),
+      ],
+    });
+  body.push(textBlock(view.how, { isSubtle: true, size: 'Small', spacing: 'Medium' }));
+  return teamsCard(view.title, body);
+}
+
 const CARDS: Renderers<TeamsCard> = {
   reply: replyCard,
   form: formCard,
@@ -451,6 +507,8 @@ const CARDS: Renderers<TeamsCard> = {
   notice: noticeCard,
   status: statusCard,
   tickets: ticketListCard,
+  digest: digestCard,
+  gaps: gapListCard,
 };
 
 /** Any view as the card Teams is sent. */

@@ -9,6 +9,7 @@ import {
 } from 'botbuilder';
 import { readJson, sendJson } from '../../server/http.js';
 import { createPgSeenStore } from '../shared/pg-seen-store.js';
+import { reportingDuplicates } from '../shared/reporting-seen-store.js';
 import { createSeenStore } from '../shared/seen-store.js';
 import type { Channel, ChannelDeps } from '../types.js';
 import { authFailureStatus, precheckBotToken } from './auth.js';
@@ -78,9 +79,13 @@ export async function createTeamsChannel(deps: ChannelDeps): Promise<Channel> {
       MicrosoftAppTenantId: teams.tenantId ?? '',
     }),
   );
-  const seen = deps.pg
-    ? createPgSeenStore({ pool: deps.pg, scope: 'teams', logger: log })
-    : await createSeenStore({ file: join(deps.config.dataDir, 'teams-seen.journal') });
+  const seen = reportingDuplicates(
+    deps.pg
+      ? createPgSeenStore({ pool: deps.pg, scope: 'teams', logger: log })
+      : await createSeenStore({ file: join(deps.config.dataDir, 'teams-seen.journal') }),
+    'teams',
+    deps.onDuplicate,
+  );
   const references = deps.pg
     ? createPgReferenceStore({ pool: deps.pg })
     : await createReferenceStore(join(deps.config.dataDir, 'teams-references.journal'));

@@ -1,10 +1,10 @@
 import type { CloudAdapter, ConversationReference } from 'botbuilder';
 import type { Content } from '../../content/types.js';
 import type { People } from '../../desk/people.js';
-import { deskEventLine, ticketCardView, updateView } from '../../present/views.js';
+import { bulletinView, deskEventLine, ticketCardView, updateView } from '../../present/views.js';
 import type { DeliveryResult, Notifier } from '../../tickets/service-types.js';
 import type { Ticket } from '../../tickets/types.js';
-import { cardActivity, ticketCard, updateCard } from './cards.js';
+import { cardActivity, cardFor, ticketCard, updateCard } from './cards.js';
 import type { ReferenceStore } from './references.js';
 
 /** Where a ticket's card is in Teams: kept in `ticket.refs.teamsCard`. */
@@ -114,6 +114,33 @@ export function createTeamsNotifier(deps: {
       } catch (error) {
         return classify(error);
       }
+    },
+    // The weekly digest in the admins' channel (the reference captured when the bot was added to it).
+    bulletins: {
+      handles: (to) => Boolean(to.teamsConversation),
+      async deliver(bulletin): Promise<DeliveryResult> {
+        const view = bulletinView(deps.content(), bulletin);
+        if (!view) return { ok: false, permanent: true, error: `unknown bulletin kind ${bulletin.kind}` };
+        const channel = bulletin.to.teamsConversation;
+        if (!channel) return { ok: false, permanent: true, error: 'the admins have no Teams channel' };
+        try {
+          const reference = await deps.references.get(channel);
+          if (!reference)
+            return {
+              ok: false,
+              error: `no conversation reference yet for ${channel}: add the bot to the channel`,
+            };
+          let posted: string | undefined;
+          await post(reference, async (ctx) => {
+            posted = (await ctx.sendActivity(cardActivity(cardFor(view))))?.id;
+          });
+          // A failed send ends in the adapter's turn error handler, not here: no id, no delivery.
+          if (!posted) return { ok: false, error: 'the connector returned no activity id for the digest' };
+          return { ok: true, refs: { teamsPost: { conversation: channel, activityId: posted } } };
+        } catch (error) {
+          return classify(error);
+        }
+      },
     },
   };
 }

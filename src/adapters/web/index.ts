@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { inLang } from '../../content/types.js';
 import { DeskError } from '../../desk/errors.js';
+import { GapDeskError } from '../../desk/gaps.js';
 import type { DeskRequest, DeskResult } from '../../desk/types.js';
 import { stringsFor } from '../../present/strings.js';
 import { ticketCardView } from '../../present/views.js';
@@ -92,6 +93,21 @@ const CommentBody = z.strictObject({
   ticket: z.string().regex(/^[A-Z]{2,10}-\d{1,12}$/),
   text: z.string().trim().min(1).max(5_000),
   lang: Lang.optional(),
+});
+
+const GapBody = z.strictObject({
+  as: Staff,
+  eventId: EventId,
+  lang: Lang.optional(),
+  action: z.enum(['accept', 'draft', 'dismiss']),
+  gap: z.string().regex(/^gap-[0-9a-f]{6,16}(-\d{1,4})?$/, 'gap must be a gap id (gap-…)'),
+  entry: z
+    .string()
+    .regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'entry must be an entry id')
+    .optional(),
+  question: z.string().max(1_000).optional(),
+  questionLang: Lang.optional(),
+  why: z.string().max(2_000).optional(),
 });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -308,7 +324,50 @@ export function createWebChannel(deps: ChannelDeps): Channel {
           }),
       });
     }),
+    // The admins' knowledge gaps: the list with each gap's questions, and accept / draft / dismiss.
+    api('GET', '/local/api/gaps', async (_req, res, url) => {
+      const as = parse(Staff, url.searchParams.get('as'));
+      const lang = url.searchParams.get('lang');
+      const r = staff(as, lang && Lang.safeParse(lang).success ? { lang } : {});
+      await gapAnswer(res, r, async () => {
+        const panel = await deps.desk.gaps.panel(r, r.lang);
+        return { ...panel, preview: previewOf(panel.view) };
+      });
+    }),
+    api('POST', '/local/api/gaps', async (req, res) => {
+      const body = parse(GapBody, await readJson(req));
+      const r = staff(body.as, { eventId: body.eventId, ...(body.lang ? { lang: body.lang } : {}) });
+      await gapAnswer(res, r, async () => {
+        const g = deps.desk.gaps;
+        const view =
+          body.action === 'accept'
+            ? await g.accept(r, r.lang, {
+                gap: body.gap,
+                entry: body.entry ?? '',
+                ...(body.question ? { question: body.question } : {}),
+                ...(body.questionLang ? { lang: body.questionLang } : {}),
+              })
+            : body.action === 'draft'
+              ? await g.draft(r, r.lang, { gap: body.gap })
+              : await g.dismiss(r, r.lang, { gap: body.gap, why: body.why ?? '' });
+        return { kind: 'notice', view, preview: previewOf(view) };
+      });
+    }),
   ];
+
+  /** A gap call: its JSON, or a refusal with its status and the notice in the admin's language. */
+  async function gapAnswer(res: ServerResponse, req: DeskRequest, call: () => Promise<object>) {
+    try {
+      sendJson(res, 200, await call());
+    } catch (error) {
+      if (error instanceof GapDeskError) {
+        sendJson(res, error.status, { error: error.notice.text, notice: error.notice });
+        return;
+      }
+      const notice = deps.desk.toUserMessage(error, req);
+      sendJson(res, error instanceof DeskError ? STATUS[error.code] : 500, { error: notice.text, notice });
+    }
+  }
 
   return { name: 'web', routes, notifier: inbox.notifier, stop: async () => undefined };
 }

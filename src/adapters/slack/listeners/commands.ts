@@ -12,11 +12,15 @@ interface CommandArgs {
 }
 
 const render = (result: DeskResult): SlackMessage | undefined =>
-  result.kind === 'reply' || result.kind === 'notice' || result.kind === 'status' || result.kind === 'tickets'
+  result.kind === 'reply' ||
+  result.kind === 'notice' ||
+  result.kind === 'status' ||
+  result.kind === 'tickets' ||
+  result.kind === 'gaps'
     ? messageFor(result.view)
     : undefined;
 
-/** `/madoguchi ask <question> | tickets | reload | status | help`, answered privately. */
+/** `/madoguchi ask <question> | tickets | reload | status | gaps | help`, answered privately. */
 export function onCommand(deps: SlackDeps) {
   return async ({ ack, command, respond }: CommandArgs): Promise<void> => {
     await ack();
@@ -47,7 +51,7 @@ export function onCommand(deps: SlackDeps) {
       const commands = [
         '`/madoguchi ask …`',
         '`/madoguchi tickets`',
-        ...(admin ? ['`/madoguchi reload`', '`/madoguchi status`'] : []),
+        ...(admin ? ['`/madoguchi reload`', '`/madoguchi status`', '`/madoguchi gaps`'] : []),
       ];
       const s = stringsFor(deps.desk.content(), help.kind === 'reply' ? help.reply.replyLang : undefined);
       const body = `${escapeMrkdwn(help.kind === 'reply' ? help.view.text : '')}\n\n${escapeMrkdwn(s.t('commandsHelp', { commands: commands.join(' · ') }))}`;

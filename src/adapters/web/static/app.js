@@ -4,6 +4,7 @@ import { renderCard } from './cards.js';
 import {
   el,
   formNode,
+  gapPanelNode,
   noticeNode,
   replyNode,
   statusNode,
@@ -352,8 +353,50 @@ async function refreshDesk() {
   if (!same) list.replaceChildren(...nodes);
 }
 
+let gapsJson = '';
+/** The knowledge gaps, for an admin identity only; drawn again only when they changed (keeping what is typed). */
+async function refreshGaps() {
+  const { as } = acting();
+  const panel = $('gaps-panel');
+  if (!as || !config.admins.includes(as)) {
+    panel.hidden = true;
+    panel.replaceChildren();
+    gapsJson = '';
+    return;
+  }
+  const data = await api(`/local/api/gaps?as=${encodeURIComponent(as)}&lang=${encodeURIComponent(pageLang)}`);
+  if (acting().as !== as) return;
+  const json = JSON.stringify(data);
+  if (json === gapsJson) return;
+  gapsJson = json;
+  panel.hidden = false;
+  panel.replaceChildren(
+    gapPanelNode(data, { act: (action, fields, button) => actOnGap(as, action, fields, button) }),
+  );
+}
+
+async function actOnGap(as, action, fields, button) {
+  if (button) button.disabled = true;
+  try {
+    const result = await api('/local/api/gaps', {
+      as,
+      eventId: crypto.randomUUID(),
+      lang: pageLang,
+      action,
+      ...fields,
+    });
+    showNotice(result.view, { as });
+    gapsJson = '';
+    await refreshGaps();
+  } catch (error) {
+    showNotice(noticeOf(error), { as });
+  } finally {
+    if (button?.isConnected) button.disabled = false;
+  }
+}
+
 async function refresh() {
-  await Promise.all([refreshRequester(), refreshDesk()]).catch(() => undefined);
+  await Promise.all([refreshRequester(), refreshDesk(), refreshGaps()]).catch(() => undefined);
 }
 
 function fillDesks() {
@@ -375,6 +418,7 @@ function resetDesk() {
   $('desk-tickets').replaceChildren();
   cards.clear();
   refreshDesk().catch(() => undefined);
+  refreshGaps().catch(() => undefined);
 }
 
 async function init() {

@@ -321,3 +321,104 @@ export function ticketNode(entry, { press, resolve, comment, strings }) {
   node.append(auditNode(audit));
   return node;
 }
+
+/**
+ * The admins' knowledge gaps: each gap's id, counts, why its questions were kept, the closest entry and
+ * the questions as people typed them (text only, never HTML), with Accept (an entry and one of the
+ * gap's questions), Draft and Dismiss (with a reason). `act(action, fields, button)` sends one.
+ */
+export function gapPanelNode(panel, { act }) {
+  const { view, labels } = panel;
+  const node = el(
+    'div',
+    { class: 'view gaps', lang: view.lang },
+    el('h3', { text: view.title }),
+    el('p', { class: 'intro', text: view.intro }),
+  );
+  if (view.empty) {
+    node.append(el('p', { class: 'empty', text: view.empty }));
+    return node;
+  }
+  const list = el('ol', { class: 'gap-list' });
+  for (const item of view.items) {
+    const extra = panel.gaps.find((g) => g.id === item.id) ?? { questions: [], closest: null };
+    const entry = el(
+      'select',
+      { class: 'gap-entry', 'aria-label': labels.gapsAcceptAs },
+      ...panel.entries.map((e) =>
+        el('option', { value: e.id, text: `${e.id} — ${e.title}`, selected: e.id === extra.closest }),
+      ),
+    );
+    const question = el(
+      'select',
+      { class: 'gap-question', 'aria-label': labels.gapsQuestion },
+      ...extra.questions.map((q, i) =>
+        el('option', { value: String(i), text: `${q.text} (${q.lang}, ${q.count})` }),
+      ),
+    );
+    const why = el('input', {
+      class: 'gap-why',
+      maxlength: '500',
+      'aria-label': labels.gapsWhy,
+      placeholder: labels.gapsWhy,
+    });
+    const chosen = () => extra.questions[Number(question.value)];
+    list.append(
+      el(
+        'li',
+        { class: 'gap', 'data-gap': item.id },
+        el('strong', { class: 'gap-id', text: item.id }),
+        el('div', { class: 'gap-line', text: item.line }),
+        item.reasons ? el('div', { class: 'gap-reasons', text: item.reasons }) : undefined,
+        item.closest ? el('div', { class: 'gap-closest', text: item.closest }) : undefined,
+        el(
+          'ul',
+          { class: 'gap-examples' },
+          ...item.examples.map((e) => el('li', { class: 'user-text', text: e.user })),
+        ),
+        el(
+          'div',
+          { class: 'row gap-accept' },
+          el('label', {}, el('span', { text: labels.gapsAcceptAs }), entry),
+          el('label', {}, el('span', { text: labels.gapsQuestion }), question),
+          el('button', {
+            type: 'button',
+            class: 'accept',
+            text: labels.gapsAccept,
+            onclick: (e) => {
+              const q = chosen();
+              act(
+                'accept',
+                {
+                  gap: item.id,
+                  entry: entry.value,
+                  ...(q ? { question: q.text, questionLang: q.lang } : {}),
+                },
+                e.currentTarget,
+              );
+            },
+          }),
+        ),
+        el(
+          'div',
+          { class: 'row gap-other' },
+          el('button', {
+            type: 'button',
+            class: 'secondary draft',
+            text: labels.gapsDraft,
+            onclick: (e) => act('draft', { gap: item.id }, e.currentTarget),
+          }),
+          why,
+          el('button', {
+            type: 'button',
+            class: 'secondary dismiss',
+            text: labels.gapsDismiss,
+            onclick: (e) => act('dismiss', { gap: item.id, why: why.value }, e.currentTarget),
+          }),
+        ),
+      ),
+    );
+  }
+  node.append(list);
+  return node;
+}
