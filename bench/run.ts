@@ -12,6 +12,7 @@ import { benchDashboard, type DashboardResult } from './dashboard.js';
 import { benchRealContent, benchSynthetic, type EngineSizeResult } from './engine.js';
 import { benchGaps, type GapsBench } from './gaps.js';
 import { markdownTable } from './markdown.js';
+import { benchPgStore, type PgStoreBench, pgStoreSection } from './pg.js';
 import { benchRecording, type RecordingResult } from './records.js';
 import { type LoadResult, startBareBolt, startLoadGenerator } from './slack.js';
 import { SIGNING_SECRET } from './slack-fixtures.js';
@@ -89,6 +90,15 @@ async function main() {
   const stores: StoreResult[] = [];
   for (const n of [1_000, 10_000]) stores.push(await benchStore(n, quick ? 50 : 1_000, quick ? 5 : 50));
 
+  log('ticket store: PostgreSQL vs lowdb');
+  const pgStore = await benchPgStore({
+    stored: 1_000,
+    ops: quick ? 200 : 1_000,
+    warmup: quick ? 20 : 100,
+    rounds: quick ? 1 : 3,
+    concurrencies: [1, 10, 50],
+  });
+
   log('start-up and memory');
   const startup = await benchStartup();
 
@@ -119,6 +129,7 @@ async function main() {
     },
     recording,
     store: stores,
+    pgStore,
     startup,
     dashboard,
     gaps,
@@ -142,6 +153,7 @@ function report(r: {
     largestBurst: { ours: number; bare: number };
   };
   store: StoreResult[];
+  pgStore?: PgStoreBench;
   startup: Awaited<ReturnType<typeof benchStartup>>;
   recording?: RecordingResult;
   dashboard?: DashboardResult;
@@ -168,7 +180,8 @@ function report(r: {
         { title: 'p99', align: 'right' },
         { title: 'vs TfIdf (p50)', align: 'right' },
         { title: 'vs MiniSearch (p50)', align: 'right' },
-        { title: 'build ours / TfIdf / MiniSearch', align: 'left' },
+        { title: 'index build ours / TfIdf / MiniSearch', align: 'left' },
+        { title: 'engine build: models trained / cached', align: 'left' },
         { title: 'heap MB ours / TfIdf / MiniSearch', align: 'left' },
       ],
       e.synthetic.map((s) => [
@@ -181,7 +194,8 @@ function report(r: {
         fmt(s.minisearch.p99),
         `${ratio(s.ours.p50, s.tfidf.p50).toFixed(1)}×`,
         `${ratio(s.ours.p50, s.minisearch.p50).toFixed(1)}×`,
-        `${fmt(s.buildMs.ours)} / ${fmt(s.buildMs.tfidf)} / ${fmt(s.buildMs.minisearch)}`,
+        `${s.buildMs.index === undefined ? '–' : fmt(s.buildMs.index)} / ${fmt(s.buildMs.tfidf)} / ${fmt(s.buildMs.minisearch)}`,
+        `${fmt(s.buildMs.ours)} / ${s.buildMs.oursCached === undefined ? '–' : fmt(s.buildMs.oursCached)}`,
         `${s.heapMb.ours.toFixed(1)} / ${s.heapMb.tfidf.toFixed(1)} / ${s.heapMb.minisearch.toFixed(1)}`,
       ]),
     ),
@@ -238,6 +252,7 @@ function report(r: {
       ]),
     ),
     '',
+    ...pgStoreSection(r.pgStore),
     '## Start-up and memory',
     '',
     `Process start to \`/readyz\` 200: ${r.startup.readyMs} ms with the trained models kept from an earlier start${r.startup.firstReadyMs ? `, ${r.startup.firstReadyMs} ms for the first start on an empty data directory (trains them)` : ''} (baseline, a bare node:http server started the same way: ${r.startup.bareMs} ms). Resident memory: ${r.startup.rssMbAfterStart.toFixed(0)} MB after start, ${r.startup.rssMbAt5k.toFixed(0)} MB after 5,000 inquiries, ${r.startup.rssMbAt10k.toFixed(0)} MB after 10,000.`,

@@ -19,7 +19,7 @@ export interface StoreResult {
   foldMs: number;
 }
 
-const desks: DeskDirectory = {
+export const desks: DeskDirectory = {
   admins: ['cli:admin'],
   triage: 'jbic',
   desks: [
@@ -40,7 +40,8 @@ const desks: DeskDirectory = {
   ],
 };
 
-function ticket(i: number): Ticket {
+/** A stored ticket like the bot writes, number `i`. */
+export function ticket(i: number): Ticket {
   const at = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
   return {
     id: `MDG-${String(i).padStart(6, '0')}`,

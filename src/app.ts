@@ -98,6 +98,11 @@ export async function startApp(deps: {
   clock?: Clock;
   /** How often the store is probed for readiness (tests shorten it). */
   probeMs?: number;
+  /**
+   * PostgreSQL: how long a claimed delivery stays this replica's (default 2 min, pg-outbox.ts); a replica
+   * that dies holding one lets it go after this long (tests shorten it).
+   */
+  deliveryLeaseMs?: number;
   /** false: turns are not recorded (the bench measures what recording costs). */
   recordTurns?: boolean;
 }): Promise<RunningApp> {
@@ -221,12 +226,13 @@ export async function startApp(deps: {
     },
   });
   // With PostgreSQL the replicas share one queue: each delivery is leased to one of them at a time.
+  const lease = deps.deliveryLeaseMs ? { leaseMs: deps.deliveryLeaseMs } : {};
   const outbox = createOutbox({
     store,
     notifiers,
     clock,
     logger,
-    ...(pool ? { queue: createPgDeliveryQueue({ pool }) } : {}),
+    ...(pool ? { queue: createPgDeliveryQueue({ pool, ...lease }) } : {}),
     onAttempt: (channel, result) => metrics.delivery(channel, result),
   });
   kick = () => {
@@ -244,6 +250,7 @@ export async function startApp(deps: {
           queue: createPgDeliveryQueue({
             pool,
             table: { name: 'bulletin_deliveries', holder: 'bulletin_id' },
+            ...lease,
           }),
         }
       : {}),

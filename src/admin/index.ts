@@ -66,10 +66,7 @@ export function createAdminRoutes(deps: AdminDeps): AdminRoutes {
       method: 'GET',
       path: '/admin',
       handle: async (req, res) => {
-        checkAdmin(req, {
-          localMode: deps.config.localMode,
-          ...(deps.config.admin.token ? { token: deps.config.admin.token } : {}),
-        });
+        checkAdmin(req, deps.config);
         const content = deps.content();
         const now = deps.clock.now();
         const url = new URL(req.url ?? '/admin', 'http://localhost');

@@ -57,8 +57,8 @@ export interface Digest {
 export type DigestBulletin = Bulletin<'digest', Digest>;
 
 const formats = new Map<string, Intl.DateTimeFormat>();
-/** The wall-clock date and time in `timeZone` at `instant`. */
-function wallClock(instant: number, timeZone: string) {
+/** The wall-clock date and time in `timeZone` at `instant` (milliseconds since the epoch). */
+export function wallClock(instant: number, timeZone: string) {
   let f = formats.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {

@@ -93,14 +93,7 @@ export async function acceptGap(
   const gap = await gapById(deps.store, opts.gap, deps.now());
   const { question, lang } = questionToAccept(gap, opts);
   const accepted = await acceptQuestion({ contentDir: deps.contentDir, entryId: opts.entry, lang, question });
-  const decision: GapDecision = {
-    gap: gap.id,
-    decision: 'accepted',
-    at: deps.now().toISOString(),
-    by: opts.by,
-    entry: accepted.entry,
-  };
-  await deps.store.decide(decision);
+  const decision = await decide(deps, gap.id, 'accepted', opts.by, { entry: accepted.entry });
   return { accepted, decision };
 }
 
@@ -116,14 +109,7 @@ export async function draftGap(
     ...(opts.desk ? { desk: opts.desk } : {}),
     today: deps.now().toISOString().slice(0, 10),
   });
-  const decision: GapDecision = {
-    gap: gap.id,
-    decision: 'drafted',
-    at: deps.now().toISOString(),
-    by: opts.by,
-    entry: drafted.file,
-  };
-  await deps.store.decide(decision);
+  const decision = await decide(deps, gap.id, 'drafted', opts.by, { entry: drafted.file });
   return { drafted, decision };
 }
 
@@ -134,15 +120,20 @@ export async function dismissGap(
   const why = opts.why.replace(/\s+/g, ' ').trim();
   if (!why) throw new GapError('NO_REASON', 'Say why the gap is dismissed (--why TEXT).', opts.gap);
   const gap = await gapById(deps.store, opts.gap, deps.now());
-  const decision: GapDecision = {
-    gap: gap.id,
-    decision: 'dismissed',
-    at: deps.now().toISOString(),
-    by: opts.by,
-    why: why.slice(0, MAX_WHY),
-  };
-  await deps.store.decide(decision);
-  return decision;
+  return decide(deps, gap.id, 'dismissed', opts.by, { why: why.slice(0, MAX_WHY) });
+}
+
+/** Records what `by` decided about the gap, now: it stops showing as open wherever gaps are listed. */
+async function decide(
+  deps: Pick<GapActionDeps, 'store' | 'now'>,
+  gap: string,
+  decision: GapDecision['decision'],
+  by: string,
+  detail: Pick<GapDecision, 'entry' | 'why'>,
+): Promise<GapDecision> {
+  const d: GapDecision = { gap, decision, at: deps.now().toISOString(), by, ...detail };
+  await deps.store.decide(d);
+  return d;
 }
 
 /** Whether `error` is a refusal of a gap action (a person-facing message, not a failure). */

@@ -226,29 +226,13 @@ export async function createJournalTurnStore(opts: JournalTurnStoreOptions): Pro
         await handle.close();
       }
     },
-    async decisions() {
-      let text: string;
-      try {
-        text = await readFile(decisionsFile, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-        throw error;
-      }
-      const out: GapDecision[] = [];
-      const lines = text.split('\n');
-      lines.pop(); // after the last newline: empty, or a line still being written
-      for (const line of lines) {
-        if (line.trim() === '') continue;
-        try {
-          const d: unknown = JSON.parse(line);
-          if (isObject(d) && typeof d.gap === 'string' && typeof d.decision === 'string')
-            out.push(d as unknown as GapDecision);
-        } catch {
-          // A line a crashed writer left unfinished (the next decision starts on a new line).
-        }
-      }
-      return out;
-    },
+    // A line a crashed writer left unfinished does not parse: the next decision starts on a new line.
+    decisions: () =>
+      readLines(decisionsFile, (d) =>
+        isObject(d) && typeof d.gap === 'string' && typeof d.decision === 'string'
+          ? (d as unknown as GapDecision)
+          : undefined,
+      ),
     pseudonymKey: () => keyFromFile(keyFile),
     async close() {
       await journal?.close();
@@ -256,8 +240,19 @@ export async function createJournalTurnStore(opts: JournalTurnStoreOptions): Pro
   };
 }
 
-/** The complete lines of `file`, as the read-only store sees them: a line still being written is left out. */
-async function readOps(file: string): Promise<Op[]> {
+/** The ops in `file`, read without opening the journal: the server's store sets a damaged file aside. */
+function readOps(file: string): Promise<Op[]> {
+  return readLines(file, (value) => {
+    const op = parseOp(value);
+    return typeof op === 'string' ? undefined : op;
+  });
+}
+
+/**
+ * The values of the complete lines of the JSON-lines `file` that `accept` keeps; [] when there is no
+ * file. A line still being written (no newline yet) and a line that does not parse are left out.
+ */
+async function readLines<T>(file: string, accept: (value: unknown) => T | undefined): Promise<T[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -266,18 +261,20 @@ async function readOps(file: string): Promise<Op[]> {
     throw error;
   }
   const lines = text.split('\n');
-  lines.pop();
-  const ops: Op[] = [];
+  lines.pop(); // after the last newline: empty, or a line still being written
+  const out: T[] = [];
   for (const line of lines) {
     if (line.trim() === '') continue;
+    let value: unknown;
     try {
-      const op = parseOp(JSON.parse(line));
-      if (typeof op !== 'string') ops.push(op);
+      value = JSON.parse(line);
     } catch {
-      // a damaged line: the server's store sets the file aside when it next opens it
+      continue;
     }
+    const kept = accept(value);
+    if (kept !== undefined) out.push(kept);
   }
-  return ops;
+  return out;
 }
 
 /**

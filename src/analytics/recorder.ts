@@ -93,8 +93,11 @@ export function createTurnRecorder(deps: TurnRecorderDeps): TurnRecorder {
     });
   };
   const current = async (id: string) => recent.get(id) ?? store.get(id);
-  const withReason = (review: readonly ReviewReason[], reason: ReviewReason) =>
-    review.includes(reason) ? [...review] : [...review, reason];
+  /** What a turn kept for review (also) for `reason` gets: the reason, and `text` unless it keeps one. */
+  const forReview = (record: TurnRecord, reason: ReviewReason, text: string | undefined): TurnPatch => ({
+    review: record.review.includes(reason) ? [...record.review] : [...record.review, reason],
+    ...(record.text === undefined && text ? { text: keptText(text) } : {}),
+  });
   /** Applies `patch` to the record and to this process's copy of it. */
   const patchRecord = async (record: TurnRecord, patch: TurnPatch) => {
     if (await store.update(record.id, patch)) remember({ ...record, ...patch });
@@ -129,11 +132,7 @@ export function createTurnRecorder(deps: TurnRecorderDeps): TurnRecorder {
         // A later Helpful does not take a turn out of review: it was Not helpful to someone once.
         const patch: TurnPatch =
           rating === 'not_helpful'
-            ? {
-                feedback: rating,
-                review: withReason(record.review, 'not-helpful'),
-                ...(record.text === undefined && text ? { text: keptText(text) } : {}),
-              }
+            ? { feedback: rating, ...forReview(record, 'not-helpful', text) }
             : { feedback: rating };
         await patchRecord(record, patch);
       });
@@ -147,11 +146,7 @@ export function createTurnRecorder(deps: TurnRecorderDeps): TurnRecorder {
         if (!record) return;
         const answered = (previousAction ?? record.action) === 'answer';
         const patch: TurnPatch = answered
-          ? {
-              ticketDesk: desk,
-              review: withReason(record.review, 'handoff-after-answer'),
-              ...(record.text === undefined && text ? { text: keptText(text) } : {}),
-            }
+          ? { ticketDesk: desk, ...forReview(record, 'handoff-after-answer', text) }
           : { ticketDesk: desk };
         await patchRecord(record, patch);
       });

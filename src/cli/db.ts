@@ -9,6 +9,8 @@ const USAGE = `Usage: db <command>
 
   migrate       apply the SQL files in migrations/ that the database lacks (under an advisory lock:
                 safe while servers start or run)
+  import FILE   copy the tickets of a lowdb tickets.json (and its journal) into PostgreSQL, ids and
+                events kept; again imports nothing twice (db import --help)
 
 The database is DATABASE_URL (postgres://user:password@host:5432/db); PG* variables fill in the rest.
 `;
@@ -20,6 +22,7 @@ export const runDb: CliCommand = async (args, io) => {
     (command ? io.stdout : io.stderr).write(USAGE);
     return command ? 0 : 2;
   }
+  if (command === 'import') return (await import('./tickets-import.js')).runTicketsImport(args.slice(1), io);
   if (command !== 'migrate') {
     io.stderr.write(`Unknown command "${command}".\n${USAGE}`);
     return 2;

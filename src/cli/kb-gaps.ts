@@ -1,5 +1,4 @@
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import {
   acceptGap,
   dismissGap,
@@ -17,6 +16,7 @@ import { PgStoreError } from '../storage/pg/errors.js';
 import { migrate } from '../storage/pg/migrate.js';
 import { createPgPool, type PgPool } from '../storage/pg/pool.js';
 import { describeTarget } from '../storage/pg/target.js';
+import { parseCommand } from './args.js';
 import { contentDir } from './content.js';
 import type { CliCommand, CliIO } from './io.js';
 
@@ -52,21 +52,10 @@ const PICKED_UP =
 
 /** `kb gaps | accept | draft | dismiss`: the admins' loop from what people asked to the knowledge. */
 export const runKbGaps: CliCommand = async (args, io) => {
-  let parsed: ReturnType<
-    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; args: string[] }>
-  >;
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const { values: v, positionals } = parsed;
+  const parsed = parseCommand(args, OPTIONS, USAGE, io);
+  if (!parsed) return 2;
+  const { values: v, positionals, usage } = parsed;
   const [command, gap] = positionals;
-  const usage = (problem: string) => {
-    io.stderr.write(`${problem}\n${USAGE}`);
-    return 2;
-  };
   if (v.help) {
     io.stdout.write(USAGE);
     return 0;

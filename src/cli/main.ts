@@ -18,6 +18,7 @@ const USAGE = `Usage: madoguchi <command>
   kb gaps [--json]          unanswered questions grouped; kb accept|draft|dismiss GAP (kb gaps --help)
   tickets <command>         open, list, show, claim, resolve, reopen, close tickets (tickets --help)
   db migrate                apply the PostgreSQL migrations (with DATABASE_URL)
+  db import FILE            copy a lowdb tickets.json into PostgreSQL (ids and events kept; idempotent)
 `;
 
 const COMMANDS: Record<string, CliCommand> = {

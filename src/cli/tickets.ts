@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { ConfigError, loadDatabaseConfig } from '../config.js';
 import { detectLanguage } from '../core/language.js';
 import { normalise } from '../core/normalize.js';
@@ -11,6 +10,7 @@ import { createLowdbTicketStore } from '../tickets/lowdb-store.js';
 import { createPgTicketStore } from '../tickets/pg-store.js';
 import { createTicketService } from '../tickets/service.js';
 import { TICKET_STATUSES, type Ticket, type TicketStatus } from '../tickets/types.js';
+import { parseCommand } from './args.js';
 import { loadForCli } from './content.js';
 import type { CliCommand } from './io.js';
 
@@ -42,21 +42,10 @@ const OPTIONS = {
 
 /** Staff and admins at a terminal, and scripts: the ticket lifecycle over the same store the bot uses. */
 export const runTickets: CliCommand = async (args, io) => {
-  let parsed: ReturnType<
-    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; args: string[] }>
-  >;
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const { values: v, positionals } = parsed;
+  const parsed = parseCommand(args, OPTIONS, USAGE, io);
+  if (!parsed) return 2;
+  const { values: v, positionals, usage } = parsed;
   const [command, id] = positionals;
-  const usage = (problem: string) => {
-    io.stderr.write(`${problem}\n${USAGE}`);
-    return 2;
-  };
   if (!command || v.help) {
     io.stdout.write(USAGE);
     return command ? 0 : 2;

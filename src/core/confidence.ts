@@ -20,6 +20,8 @@ export const PRIOR_CALIBRATION: Calibration = {
 };
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+/** Each model's weights as entries, listed once (a calibration is read-only content). */
+const weightsOf = new WeakMap<Record<string, number>, Array<[string, number]>>();
 
 /** Confidence of a reply of `action` given its evidence (features in roughly 0..3). */
 export function confidenceOf(
@@ -30,7 +32,12 @@ export function confidenceOf(
   const model = calibration.models[action] ?? PRIOR_CALIBRATION.models[action];
   if (!model) return 0.5;
   let z = model.bias;
-  for (const [name, w] of Object.entries(model.weights)) z += w * (evidence[name] ?? 0);
+  let weights = weightsOf.get(model.weights);
+  if (!weights) {
+    weights = Object.entries(model.weights);
+    weightsOf.set(model.weights, weights);
+  }
+  for (const [name, w] of weights) z += w * (evidence[name] ?? 0);
   return Math.round(sigmoid(z) * 1000) / 1000;
 }
 

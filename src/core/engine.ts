@@ -20,6 +20,7 @@ import {
   type Candidate,
   type Clock,
   type ContentLang,
+  type DeskId,
   type Explanation,
   type Inquiry,
   type Lang,
@@ -29,7 +30,7 @@ import {
   type SmalltalkKindLike,
   systemClock,
 } from './types.js';
-import { buildReader, type ModelCache, type Reader } from './understand.js';
+import { buildReader, type ModelCache, type Reader, type Reading } from './understand.js';
 
 /**
  * Thresholds of the decision. Scores are BM25F sums (see search-index.ts); coverage is the share of
@@ -88,7 +89,7 @@ export function createEngine(deps: {
     if (r.action === 'answer' && r.scheme && !r.topic && !answerIntent.has(r.scheme))
       answerIntent.set(r.scheme, r.id);
   }
-  const overviews = () => content.knowledge.filter((e) => e.topic === 'overview').slice(0, 3);
+  const overviewEntries = content.knowledge.filter((e) => e.topic === 'overview').slice(0, 3);
   const stringsLang = (lang: Lang): ContentLang => (content.messages[lang] ? lang : 'en');
 
   function reply(
@@ -126,16 +127,11 @@ export function createEngine(deps: {
       decidedBy: '',
       evidence: {},
     };
-    const done = (r: Reply, decidedBy: string, evidence: Record<string, number> = {}) => {
-      why.decidedBy = decidedBy;
-      why.evidence = evidence;
-      return { ...r, why };
-    };
-
     if (u.tokens.length === 0) {
       const rules = u.norm ? classifier.rules(u.norm) : [];
       const small = rules.find((m) => m.rule.action === 'smalltalk');
-      return done(
+      return explained(
+        why,
         small
           ? smalltalk(small.rule.smalltalk ?? 'help', small.rule.id, 0.9, lang, rl)
           : smalltalk('empty', null, 0.5, lang, rl),
@@ -144,12 +140,11 @@ export function createEngine(deps: {
     }
 
     const rules = classifier.rules(u.norm);
-    const best = (pred: (m: RuleMatch) => boolean) => rules.find(pred);
-    const person = best((m) => m.rule.action === 'handoff' && m.rule.desk === triage);
+    const person = rules.find((m) => m.rule.action === 'handoff' && m.rule.desk === triage);
     const deskRules = rules.filter((m) => m.rule.action === 'handoff' && m.rule.desk !== triage);
-    const small = best((m) => m.rule.action === 'smalltalk');
-    const outOfScope = best((m) => m.rule.action === 'fallback');
-    const schemeRule = best((m) => m.rule.action === 'answer' && m.rule.scheme !== undefined);
+    const small = rules.find((m) => m.rule.action === 'smalltalk');
+    const outOfScope = rules.find((m) => m.rule.action === 'fallback');
+    const schemeRule = rules.find((m) => m.rule.action === 'answer' && m.rule.scheme !== undefined);
 
     // What it is about: the programme named (a programme's names, an answer rule, a desk's only programme).
     const named = new Map<SchemeId, Candidate>();
@@ -188,13 +183,10 @@ export function createEngine(deps: {
     const followUp = !scheme && ctx?.scheme ? ctx.scheme : null;
     const boostScheme = scheme ?? followUp ?? undefined;
     // An alternate question decides only when the programme is known: "who signed it?" alone is ambiguous.
-    const searchFor = (tokens: typeof u.focusTokens) =>
-      index.search(tokens, {
-        ...(boostScheme ? { exactKey: questionKey(u.focus) } : {}),
-        kinds,
-        ...(boostScheme ? { boostScheme, boost: scheme ? 1.6 : 2.5 } : {}),
-      });
-    const current = searchFor(u.focusTokens);
+    const searchOptions = boostScheme
+      ? { exactKey: questionKey(u.focus), kinds, boostScheme, boost: scheme ? 1.6 : 2.5 }
+      : { kinds };
+    const current = index.search(u.focusTokens, searchOptions);
     // An elliptical follow-up ("¿y el fondo?") is first read on its own words, in the conversation's
     // programme; only when they answer nothing well are the last question's words added.
     // "Same for the Chongqing one", where that programme has no entry on the last one's topic: the last
@@ -208,13 +200,13 @@ export function createEngine(deps: {
       !entries.has(`${scheme}/${lastEntry.topic}`);
     let search =
       elliptical && ctx?.question && (movedOn || !isStrong(current.hits[0]))
-        ? searchFor([...tokenize(ctx.question), ...u.focusTokens])
+        ? index.search([...tokenize(ctx.question), ...u.focusTokens], searchOptions)
         : current;
     // Background around the question ("…, I need it for a report") dilutes it: when the whole focus
     // answers nothing well, the sentence that asks is read on its own.
     if (!isStrong(search.hits[0]))
       for (const sentence of u.questions) {
-        const alone = searchFor(tokenize(sentence));
+        const alone = index.search(tokenize(sentence), searchOptions);
         if (
           isStrong(alone.hits[0]) &&
           (!isStrong(search.hits[0]) || alone.hits[0].score > search.hits[0].score)
@@ -262,31 +254,41 @@ export function createEngine(deps: {
     const p = Object.fromEntries(u.acts.map((a) => [a.label, a.p])) as Record<Act, number>;
     const score = { ...p };
     const because: Partial<Record<Act, string>> = {};
-    const push = (act: Act, by: number, reason: string) => {
-      score[act] += by;
-      because[act] ??= reason;
-    };
-    if (person) push('request', person.patterns > 0 ? 0.6 : 0.3, `rule ${person.rule.id}`);
+    if (person)
+      addEvidence(score, because, 'request', person.patterns > 0 ? 0.6 : 0.3, `rule ${person.rule.id}`);
     const deskPattern = deskRules.find((m) => m.patterns > 0);
-    if (deskPattern) push('request', 0.5, `rule ${deskPattern.rule.id}`);
+    if (deskPattern) addEvidence(score, because, 'request', 0.5, `rule ${deskPattern.rule.id}`);
     // One sentence of a long message that plainly asks for a person is a request, whatever else it asks.
     if (u.requestSentence >= THRESHOLDS.requestSentence)
-      push('request', u.requestSentence - p.request, 'a sentence that asks for a person');
+      addEvidence(
+        score,
+        because,
+        'request',
+        u.requestSentence - p.request,
+        'a sentence that asks for a person',
+      );
     // A greeting before a real question ("こんにちは。ジャパンデスクとは？") is the question.
     const greetingThenQuestion = strong && kind !== null && small?.rule.smalltalk === 'greeting';
     // A smalltalk keyword decides only in a short message: "help" in the last line of a long request does not.
     const messageTerms = new Set(u.tokens.map((t) => t.term)).size;
     if (small && (small.patterns > 0 || messageTerms <= 4) && !greetingThenQuestion)
-      push('chat', 0.6, `rule ${small.rule.id}`);
-    if (outOfScope) push('out-of-scope', outOfScope.patterns > 0 ? 1 : 0.5, `rule ${outOfScope.rule.id}`);
-    if (search.exact) push('ask', 1, 'an alternate question of an entry');
-    else if (strong) push('ask', followUp !== null ? 0.15 : 0.05, 'knowledge match');
+      addEvidence(score, because, 'chat', 0.6, `rule ${small.rule.id}`);
+    if (outOfScope)
+      addEvidence(
+        score,
+        because,
+        'out-of-scope',
+        outOfScope.patterns > 0 ? 1 : 0.5,
+        `rule ${outOfScope.rule.id}`,
+      );
+    if (search.exact) addEvidence(score, because, 'ask', 1, 'an alternate question of an entry');
+    else if (strong) addEvidence(score, because, 'ask', followUp !== null ? 0.15 : 0.05, 'knowledge match');
     if (strong && kind && h1?.entry.answers.includes(kind))
-      push('ask', 0.3, `a ${kind} question the entry answers`);
-    if (elliptical) push('ask', 1, 'follow-up of the last question');
+      addEvidence(score, because, 'ask', 0.3, `a ${kind} question the entry answers`);
+    if (elliptical) addEvidence(score, because, 'ask', 1, 'follow-up of the last question');
     // "What date was that?" inside a conversation: a question word about the conversation's subject.
     else if (followUp !== null && kind !== null && terms <= THRESHOLDS.followUpTerms)
-      push('ask', 0.4, `a ${kind} question about the conversation's programme`);
+      addEvidence(score, because, 'ask', 0.4, `a ${kind} question about the conversation's programme`);
     const act = (Object.keys(score) as Act[]).reduce((a, b) => (score[b] > score[a] ? b : a));
     const actBy = because[act] ?? 'act model';
     // The act model's strongest features are worked out only when the explanation is read.
@@ -298,57 +300,26 @@ export function createEngine(deps: {
       },
     };
 
-    const handoffTo = (decidedBy: string) => {
-      const routed = routeRequest(
-        { triage, programmeDesks, minScore: THRESHOLDS.minDeskScore },
-        {
-          reading: u,
-          scheme,
-          entry: strong && h1 ? h1.entry : undefined,
-          conversationDesk: ctx?.desk ?? null,
-          deskRules,
-        },
-      );
-      why.desks = routed.candidates;
-      const desk = routed.desk;
-      const d = deskOf(content, desk) ?? deskOf(content, triage);
-      const evidence = {
-        act: p.request,
-        desk: routed.score,
-        deskMargin: routed.margin,
-        named: u.deskNames.length > 0 ? 1 : 0,
-        rule: person || deskPattern ? 1 : 0,
-      };
-      const s =
-        d?.schemes.length === 1
-          ? (d.schemes[0] ?? null)
-          : (scheme ?? (strong && h1 ? h1.entry.scheme : null));
-      return done(
-        reply(
-          {
-            action: 'handoff',
-            intent: person?.rule.id ?? deskPattern?.rule.id ?? 'handoff.request',
-            confidence: confidenceOf(calibration, 'handoff', evidence),
-            text: d ? handoffText(content, d, rl) : '',
-            scheme: s,
-            desk: d?.id ?? desk,
-            offerDesk: d?.id ?? desk,
-            entries: strong && h1 ? [h1.entry.id] : [],
-          },
-          lang,
-        ),
-        decidedBy,
-        evidence,
-      );
+    // What a handoff is routed from, when the message is one.
+    const request = {
+      u,
+      why,
+      lang,
+      scheme,
+      entry: strong && h1 ? h1.entry : undefined,
+      conversationDesk: ctx?.desk ?? null,
+      deskRules,
+      rule: person ?? deskPattern,
+      request: p.request,
     };
-
-    if (act === 'request') return handoffTo(`request: ${actBy}`);
+    if (act === 'request') return handoff(`request: ${actBy}`, request);
 
     if (act === 'chat') {
       const kindOfChat = small?.rule.smalltalk ?? 'help';
       if (!(strong && search.exact)) {
         const evidence = { act: p.chat, rule: small ? 1 : 0 };
-        return done(
+        return explained(
+          why,
           smalltalk(
             kindOfChat,
             small?.rule.id ?? null,
@@ -368,7 +339,8 @@ export function createEngine(deps: {
       strong && h1 !== undefined && search.unknown.length === 0 && h1.coverage >= (outOfScope ? 0.9 : 0.75);
     if (act === 'out-of-scope' && !knownWhole) {
       const evidence = { act: p['out-of-scope'], score: h1 ? Math.log1p(h1.score) : 0 };
-      return done(
+      return explained(
+        why,
         fallback(outOfScope?.rule.id ?? null, confidenceOf(calibration, 'fallback', evidence), lang, rl),
         `out of scope: ${actBy}`,
         evidence,
@@ -400,7 +372,8 @@ export function createEngine(deps: {
           .filter((h, i, all) => all.findIndex((x) => x.entry.scheme === h.entry.scheme) === i)
           .slice(0, 3);
         const evidence = { act: p.ask, margin };
-        return done(
+        return explained(
+          why,
           reply(
             {
               action: 'clarify',
@@ -438,12 +411,14 @@ export function createEngine(deps: {
       const confidence = confidenceOf(calibration, 'answer', evidence);
       // Not sure enough to answer: say what is covered and offer the desk that owns the likeliest entry.
       if (confidence < THRESHOLDS.answerConfidence)
-        return done(
+        return explained(
+          why,
           { ...fallback(null, 1 - confidence, lang, rl), offerDesk: h1.entry.desk, entries: [h1.entry.id] },
           `ask: the best entry is below the answer threshold (${confidence})`,
           evidence,
         );
-      return done(
+      return explained(
+        why,
         answer(h1, intent, confidence, lang),
         sameTopic
           ? 'ask: the last question, on the same topic of the programme now named'
@@ -456,12 +431,73 @@ export function createEngine(deps: {
 
     // No entry answers it. A message that also reads as a request goes to the desk it names.
     if (p.request >= 0.3 && (u.deskNames.length > 0 || deskRules.length > 0))
-      return handoffTo('request: no entry answers, a desk is named');
+      return handoff('request: no entry answers, a desk is named', request);
 
     const evidence = { act: p.ask, score: h1 ? Math.log1p(h1.score) : 0 };
-    return done(
+    return explained(
+      why,
       fallback(null, confidenceOf(calibration, 'fallback', evidence), lang, rl),
       'ask: no entry answers it well enough',
+      evidence,
+    );
+  }
+
+  /** Hands a request off to the desk it is routed to (see `routeRequest`). */
+  function handoff(
+    decidedBy: string,
+    d: {
+      u: Reading;
+      why: Explanation;
+      lang: Lang;
+      scheme: SchemeId | null;
+      /** The entry that answers the message well, if one does. */
+      entry: KnowledgeEntry | undefined;
+      conversationDesk: DeskId | null;
+      deskRules: RuleMatch[];
+      /** The rule that asked for a person or a desk, if one did. */
+      rule: RuleMatch | undefined;
+      /** The act model's probability of a request. */
+      request: number;
+    },
+  ): Reply {
+    const routed = routeRequest(
+      { triage, programmeDesks, minScore: THRESHOLDS.minDeskScore },
+      {
+        reading: d.u,
+        scheme: d.scheme,
+        entry: d.entry,
+        conversationDesk: d.conversationDesk,
+        deskRules: d.deskRules,
+      },
+    );
+    d.why.desks = routed.candidates;
+    const desk = routed.desk;
+    const to = deskOf(content, desk) ?? deskOf(content, triage);
+    const evidence = {
+      act: d.request,
+      desk: routed.score,
+      deskMargin: routed.margin,
+      named: d.u.deskNames.length > 0 ? 1 : 0,
+      rule: d.rule ? 1 : 0,
+    };
+    const s =
+      to?.schemes.length === 1 ? (to.schemes[0] ?? null) : (d.scheme ?? (d.entry ? d.entry.scheme : null));
+    return explained(
+      d.why,
+      reply(
+        {
+          action: 'handoff',
+          intent: d.rule?.rule.id ?? 'handoff.request',
+          confidence: confidenceOf(calibration, 'handoff', evidence),
+          text: to ? handoffText(content, to, stringsLang(d.lang)) : '',
+          scheme: s,
+          desk: to?.id ?? desk,
+          offerDesk: to?.id ?? desk,
+          entries: d.entry ? [d.entry.id] : [],
+        },
+        d.lang,
+      ),
+      decidedBy,
       evidence,
     );
   }
@@ -527,7 +563,7 @@ export function createEngine(deps: {
         suggestions:
           kind === 'thanks' || kind === 'bye' || kind === 'bot'
             ? []
-            : overviews().map((e) => choiceFor(e, rl)),
+            : overviewEntries.map((e) => choiceFor(e, rl)),
       },
       lang,
     );
@@ -540,7 +576,7 @@ export function createEngine(deps: {
         intent,
         confidence,
         text: fallbackText(content, rl),
-        suggestions: overviews().map((e) => choiceFor(e, rl)),
+        suggestions: overviewEntries.map((e) => choiceFor(e, rl)),
         offerDesk: triage,
       },
       lang,
@@ -598,3 +634,27 @@ export function createEngine(deps: {
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The reply with the explanation of how it was decided. */
+function explained(
+  why: Explanation,
+  r: Reply,
+  decidedBy: string,
+  evidence: Record<string, number> = {},
+): Reply {
+  why.decidedBy = decidedBy;
+  why.evidence = evidence;
+  return { ...r, why };
+}
+
+/** Adds a rule's or a match's evidence to an act's score; the first reason given is the one kept. */
+function addEvidence(
+  score: Record<Act, number>,
+  because: Partial<Record<Act, string>>,
+  act: Act,
+  by: number,
+  reason: string,
+): void {
+  score[act] += by;
+  because[act] ??= reason;
+}

@@ -1,4 +1,4 @@
-import { tokenize } from './tokenize.js';
+import { type Token, tokenize } from './tokenize.js';
 
 const MAX_FEATURE_CHARS = 600;
 
@@ -45,10 +45,11 @@ export function featureId(feature: string): number {
 
 /**
  * The distinct buckets of `textFeatures(norm)`, hashed straight from the characters: no string per
- * n-gram and no dictionary lookup, which is most of what reading a message costs.
+ * n-gram and no dictionary lookup, which is most of what reading a message costs. `tokens`, when the
+ * caller has them, are `tokenize(norm)`'s.
  */
-export function featureIds(norm: string): Uint32Array {
-  const { text, words } = prepare(norm);
+export function featureIds(norm: string, tokens?: readonly Token[]): Uint32Array {
+  const { text, words } = prepare(norm, tokens);
   const ids = new Uint32Array(words.length + 3 * text.length);
   let n = 0;
   for (const w of words) ids[n++] = fnv(w, 0, w.length, WORD_SEED) & MASK;
@@ -65,10 +66,11 @@ export function featureIds(norm: string): Uint32Array {
   return sorted.slice(0, u);
 }
 
-function prepare(norm: string): { text: string; words: string[] } {
+/** The text with word boundaries marked, and its distinct terms (from `tokens`, the caller's `tokenize(norm)`). */
+function prepare(norm: string, tokens?: readonly Token[]): { text: string; words: string[] } {
   const head = norm.length > MAX_FEATURE_CHARS ? norm.slice(0, MAX_FEATURE_CHARS) : norm;
   return {
     text: ` ${head.replace(NOT_TEXT, ' ').trim()} `,
-    words: [...new Set(tokenize(head).map((t) => t.term))],
+    words: [...new Set((tokens && head === norm ? tokens : tokenize(head)).map((t) => t.term))],
   };
 }

@@ -1,4 +1,5 @@
 import type { IntentRule } from '../content/types.js';
+import { lowerCasePattern, type Pattern } from './lower-case.js';
 import { normalise } from './normalize.js';
 import { buildPhraseMatcher } from './phrases.js';
 
@@ -21,7 +22,7 @@ export interface IntentRules {
 
 interface CompiledRule {
   rule: IntentRule;
-  patterns: RegExp[];
+  patterns: Pattern[];
 }
 
 function keywordsOf(rule: IntentRule): string[] {
@@ -39,7 +40,7 @@ function keywordsOf(rule: IntentRule): string[] {
 export function buildIntentRules(intents: IntentRule[]): IntentRules {
   const compiled: CompiledRule[] = intents.map((rule) => ({
     rule,
-    patterns: rule.patterns.map((p) => new RegExp(p, 'iu')),
+    patterns: rule.patterns.map((p) => lowerCasePattern(new RegExp(p, 'iu'))),
   }));
   // Every rule's keywords in one matcher: the text is split into words once, whatever the number of rules.
   const keywords = buildPhraseMatcher(

@@ -1,7 +1,5 @@
 import type { Lang } from './types.js';
 
-const KANA = /[\u3040-\u30FF\u31F0-\u31FF\uFF66-\uFF9F]/g;
-const HAN = /[\u3400-\u4DBF\u4E00-\u9FFF]/g;
 const HANGUL = /[\uAC00-\uD7AF\u1100-\u11FF]/;
 const LATIN_WORD = /[a-z\u00C0-\u024F]+/g;
 /**
@@ -37,16 +35,24 @@ const EN_WORDS = new Set(
 
 /** The language of a normalised text: `ja`, `zh`, `es`, `en`, or `other` (Korean, symbols only, …). */
 export function detectLanguage(text: string): Lang {
-  const kana = text.match(KANA)?.length ?? 0;
-  const han = text.match(HAN) ?? [];
+  // Kana (U+3040–30FF, 31F0–31FF, half-width FF66–FF9F) and Han (U+3400–4DBF, 4E00–9FFF) characters.
+  let kana = 0;
+  let han = 0;
+  let zh = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x31f0 && c <= 0x31ff) || (c >= 0xff66 && c <= 0xff9f)) kana++;
+    else if ((c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff)) {
+      han++;
+      if (ZH_CHARS.has(text[i] as string)) zh++;
+    }
+  }
   if (kana >= 2) return 'ja';
-  if (han.length > 0) {
-    let zh = 0;
-    for (const ch of han) if (ZH_CHARS.has(ch)) zh++;
+  if (han > 0) {
     if (zh > kana) return 'zh';
     if (kana > 0) return 'ja';
     const latin = text.match(LATIN_WORD)?.length ?? 0;
-    return latin > han.length ? latinLanguage(text) : 'ja';
+    return latin > han ? latinLanguage(text) : 'ja';
   }
   if (HANGUL.test(text)) return 'other';
   return latinLanguage(text);

@@ -62,6 +62,8 @@ export function trainLinear<L extends string>(
   };
   const { weights, bias } = params;
   const scores = new Float64Array(k);
+  const labelsMoved = new Int32Array(k);
+  const deltas = new Float64Array(k);
   let seed = opts.seed ?? 7;
   const random = () => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -74,19 +76,26 @@ export function trainLinear<L extends string>(
       [order[i], order[j]] = [order[j] as number, order[i] as number];
     }
     const step = rate / (1 + epoch * 0.5);
+    const decay = 1 - l2;
     for (const d of order) {
       const doc = docs[d] as (typeof docs)[number];
-      const scale = softmax(params, doc.x, doc.x.length, scores);
+      const scale = softmax(params, k, doc.x, doc.x.length, scores);
+      let moved = 0;
       for (let c = 0; c < k; c++) {
         const g = ((scores[c] as number) - (c === doc.y ? 1 : 0)) * doc.w * step;
         // An example the model already gets right moves nothing: most of them, after the first epochs.
         if (Math.abs(g) < MIN_STEP) continue;
         bias[c] = (bias[c] as number) - g * 0.1;
-        const decay = 1 - l2;
-        const delta = g * scale;
-        for (let i = 0; i < doc.x.length; i++) {
-          const at = (doc.x[i] as number) * k + c;
-          weights[at] = (weights[at] as number) * decay - delta;
+        labelsMoved[moved] = c;
+        deltas[moved++] = g * scale;
+      }
+      if (moved === 0) continue;
+      // Feature by feature, the labels of its row together: the row is one cache line.
+      for (let i = 0; i < doc.x.length; i++) {
+        const row = (doc.x[i] as number) * k;
+        for (let m = 0; m < moved; m++) {
+          const at = row + (labelsMoved[m] as number);
+          weights[at] = (weights[at] as number) * decay - (deltas[m] as number);
         }
       }
     }
@@ -95,19 +104,40 @@ export function trainLinear<L extends string>(
 }
 
 /**
+ * Weights by feature row: `weights[row * k + label]`, the row of a feature id being `rowOf[id]` (-1: a row
+ * of zeros, left out), or the id itself when there is no `rowOf`.
+ */
+interface Rows {
+  weights: Float32Array;
+  bias: Float64Array;
+  rowOf?: Int32Array;
+}
+
+/** Scratch for `softmax`: the offsets of the rows a text reads. */
+let at = new Int32Array(1024);
+
+/**
  * Scores the known feature indices `x` of a text with `n` features in all into `out` as probabilities;
  * returns the feature scale (1/√n) used.
  */
-function softmax<L extends string>(p: Params<L>, x: ArrayLike<number>, n: number, out: Float64Array): number {
-  const k = p.labels.length;
+function softmax(rows: Rows, k: number, x: ArrayLike<number>, n: number, out: Float64Array): number {
+  const { weights, bias, rowOf } = rows;
   const scale = 1 / Math.sqrt(Math.max(1, n));
-  let max = Number.NEGATIVE_INFINITY;
-  for (let c = 0; c < k; c++) {
-    let s = p.bias[c] as number;
-    for (let i = 0; i < x.length; i++) s += (p.weights[(x[i] as number) * k + c] as number) * scale;
-    out[c] = s;
-    if (s > max) max = s;
+  // The rows to read first (a row of zeros adds nothing, so leaving it out changes no sum), then each
+  // label's sum over them in feature order.
+  if (at.length < x.length) at = new Int32Array(2 * x.length);
+  let m = 0;
+  for (let i = 0; i < x.length; i++) {
+    const row = rowOf ? (rowOf[x[i] as number] as number) : (x[i] as number);
+    if (row >= 0) at[m++] = row * k;
   }
+  for (let c = 0; c < k; c++) {
+    let s = bias[c] as number;
+    for (let j = 0; j < m; j++) s += (weights[(at[j] as number) + c] as number) * scale;
+    out[c] = s;
+  }
+  let max = Number.NEGATIVE_INFINITY;
+  for (let c = 0; c < k; c++) if ((out[c] as number) > max) max = out[c] as number;
   let total = 0;
   for (let c = 0; c < k; c++) {
     const e = Math.exp((out[c] as number) - max);
@@ -118,14 +148,36 @@ function softmax<L extends string>(p: Params<L>, x: ArrayLike<number>, n: number
   return scale;
 }
 
+/** The rows of `weights` some example touched (a few tens of thousands of the 2^18). */
+function touchedRows(weights: Float32Array, k: number): number[] {
+  const rows: number[] = [];
+  for (let r = 0; r < FEATURE_BUCKETS; r++)
+    for (let c = 0; c < k; c++)
+      if (weights[r * k + c] !== 0) {
+        rows.push(r);
+        break;
+      }
+  return rows;
+}
+
 function modelOf<L extends string>(p: Params<L>): LinearModel<L> {
   const k = p.labels.length;
   const labelIndex = new Map(p.labels.map((l, i) => [l, i]));
   const scores = new Float64Array(k);
+  // Predictions read the touched rows packed together: most of a message's n-grams no example had, and
+  // the rows read stay in cache.
+  const rows = touchedRows(p.weights, k);
+  const rowOf = new Int32Array(FEATURE_BUCKETS).fill(-1);
+  const packed = new Float32Array(rows.length * k);
+  rows.forEach((r, i) => {
+    rowOf[r] = i;
+    packed.set(p.weights.subarray(r * k, r * k + k), i * k);
+  });
+  const compact: Rows = { weights: packed, bias: p.bias, rowOf };
   return {
     labels: p.labels,
     predict(ids) {
-      softmax(p, ids, ids.length, scores);
+      softmax(compact, k, ids, ids.length, scores);
       return p.labels.map((label, c) => ({ label, p: scores[c] as number })).sort((a, b) => b.p - a.p);
     },
     evidence(features, label, n = 3) {
@@ -139,20 +191,10 @@ function modelOf<L extends string>(p: Params<L>): LinearModel<L> {
         .map((x) => x.f.replace(/^w:/, ''));
     },
     encode() {
-      // Sparse: only the buckets some example touched (a few tens of thousands of the 2^18).
-      const rows: number[] = [];
-      for (let r = 0; r < FEATURE_BUCKETS; r++)
-        for (let c = 0; c < k; c++)
-          if (p.weights[r * k + c] !== 0) {
-            rows.push(r);
-            break;
-          }
+      // Sparse: only the buckets some example touched.
       const header = new TextEncoder().encode(JSON.stringify({ labels: p.labels, rows: rows.length }));
       const index = Uint32Array.from(rows);
-      const values = new Float32Array(rows.length * k);
-      rows.forEach((r, i) => {
-        values.set(p.weights.subarray(r * k, r * k + k), i * k);
-      });
+      const values = packed;
       const parts = [
         new Uint8Array(new Uint32Array([header.length]).buffer),
         header,

@@ -22,6 +22,10 @@ function isInvisible(code: number): boolean {
 }
 
 function stripInvisible(text: string): string {
+  // Most texts have none: no copy. (The invisible characters are all outside the surrogate range.)
+  let found = false;
+  for (let i = 0; i < text.length && !found; i++) found = isInvisible(text.charCodeAt(i));
+  if (!found) return text;
   let out = '';
   for (const ch of text) if (!isInvisible(ch.codePointAt(0) ?? 0)) out += ch;
   return out;
@@ -33,15 +37,9 @@ function stripInvisible(text: string): string {
  */
 export function normalise(input: string): string {
   const head = input.length > MAX_PROCESSED_CHARS * 4 ? input.slice(0, MAX_PROCESSED_CHARS * 4) : input;
-  const text = stripInvisible(head)
-    .replace(
-      SLACK_LINK,
-      (_m, _url: string, label?: string) => ` ${label && !/^(https?:|www\.)/i.test(label) ? label : ''} `,
-    )
-    .replace(SLACK_TOKEN, ' ')
-    .replace(TEAMS_AT, ' ')
-    .replace(HTML_CODE, ' ')
-    .replace(HTML_TAG, ' ')
+  const visible = stripInvisible(head);
+  // Markup of every kind starts with "<": a text without one has none to remove.
+  const text = (visible.includes('<') ? withoutMarkup(visible) : visible)
     .replace(URL, ' ')
     .normalize('NFKC')
     .replace(/&(amp|lt|gt|quot|#39|nbsp);/g, ' ')
@@ -49,6 +47,18 @@ export function normalise(input: string): string {
     .replace(/\s+/g, ' ')
     .trim();
   return text.length > MAX_PROCESSED_CHARS ? text.slice(0, MAX_PROCESSED_CHARS) : text;
+}
+
+function withoutMarkup(text: string): string {
+  return text
+    .replace(
+      SLACK_LINK,
+      (_m, _url: string, label?: string) => ` ${label && !/^(https?:|www\.)/i.test(label) ? label : ''} `,
+    )
+    .replace(SLACK_TOKEN, ' ')
+    .replace(TEAMS_AT, ' ')
+    .replace(HTML_CODE, ' ')
+    .replace(HTML_TAG, ' ');
 }
 
 /** Latin letters without diacritics (López → lopez), so accents never decide a match. */

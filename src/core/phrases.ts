@@ -3,6 +3,7 @@ import { normalise } from './normalize.js';
 const CJK = /[\u3040-\u30FF\u3400-\u9FFF]/;
 const WORD = /[a-z0-9\u00C0-\u024F]+/g;
 export const wordsOf = (text: string): string[] => text.match(WORD) ?? [];
+const NONE: never[] = [];
 
 /** A phrase found in a text, with the label it stands for. */
 export interface PhraseHit<L> {
@@ -16,6 +17,17 @@ export interface PhraseHit<L> {
  */
 export interface PhraseMatcher<L> {
   find(text: string): Array<PhraseHit<L>>;
+}
+
+/** The words of the last text split: the matchers of one message (desks, programmes, rules) share them. */
+let lastText: string | undefined;
+let lastWords: readonly string[] = [];
+function wordsOnce(text: string): readonly string[] {
+  if (text !== lastText) {
+    lastText = text;
+    lastWords = wordsOf(text);
+  }
+  return lastWords;
 }
 
 export function buildPhraseMatcher<L>(phrases: Iterable<{ phrase: string; label: L }>): PhraseMatcher<L> {
@@ -35,14 +47,30 @@ export function buildPhraseMatcher<L>(phrases: Iterable<{ phrase: string; label:
     list.push({ words, hit: { label, phrase: norm } });
     latin.set(first, list);
   }
+  // CJK phrases by their first character, so a text is read once rather than once a phrase.
+  const cjkByFirst = new Map<string, number[]>();
+  cjk.forEach((h, i) => {
+    const first = h.phrase[0] as string;
+    cjkByFirst.set(first, [...(cjkByFirst.get(first) ?? []), i]);
+  });
   return {
     find(text) {
       const out: Array<PhraseHit<L>> = [];
-      const words = wordsOf(text);
+      const words = wordsOnce(text);
       for (let i = 0; i < words.length; i++)
-        for (const k of latin.get(words[i] as string) ?? [])
+        for (const k of latin.get(words[i] as string) ?? NONE)
           if (k.words.every((w, j) => words[i + j] === w)) out.push(k.hit);
-      if (CJK.test(text)) for (const h of cjk) if (text.includes(h.phrase)) out.push(h);
+      if (cjk.length > 0 && CJK.test(text)) {
+        const found: number[] = [];
+        for (let at = 0; at < text.length; at++) {
+          const starting = cjkByFirst.get(text[at] as string);
+          if (starting === undefined) continue;
+          for (const i of starting)
+            if (!found.includes(i) && text.startsWith((cjk[i] as PhraseHit<L>).phrase, at)) found.push(i);
+        }
+        // In the order of the phrases, as each phrase found once.
+        for (const i of found.sort((a, b) => a - b)) out.push(cjk[i] as PhraseHit<L>);
+      }
       return out;
     },
   };

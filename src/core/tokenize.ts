@@ -17,9 +17,7 @@ const STOPWORDS = new Set(
 
 const SCRIPT_RUN =
   /[a-z0-9\u00C0-\u024F]+(?:['’.-][a-z0-9\u00C0-\u024F]+)*|[\u3040-\u309F]+|[\u30A0-\u30FF\u31F0-\u31FFー]+|[\u3400-\u4DBF\u4E00-\u9FFF々]+/g;
-const HIRAGANA = /^[\u3040-\u309F]+$/;
-const KATAKANA = /^[\u30A0-\u30FF\u31F0-\u31FFー]+$/;
-const LATIN = /^[a-z0-9\u00C0-\u024F]/;
+const SEPARATOR = /['’.-]/;
 
 const stemCache = new Map<string, string>();
 
@@ -49,16 +47,14 @@ export interface Token {
 export function tokenize(text: string): Token[] {
   const out: Token[] = [];
   for (const run of text.match(SCRIPT_RUN) ?? []) {
-    if (LATIN.test(run)) {
-      for (const raw of run.split(/['’.-]/)) {
-        const word = foldDiacritics(raw);
-        if (word.length < 2 && !/\d/.test(word)) continue;
-        if (STOPWORDS.has(word)) continue;
-        out.push({ term: /^\d+$/.test(word) ? word : stem(word), word });
-      }
+    // Each of SCRIPT_RUN's alternatives is one class of characters: the first character tells which.
+    const first = run.charCodeAt(0);
+    if (first <= 0x24f) {
+      if (SEPARATOR.test(run)) for (const raw of run.split(SEPARATOR)) latinToken(raw, out);
+      else latinToken(run, out);
       continue;
     }
-    if (HIRAGANA.test(run)) {
+    if (first <= 0x309f && first >= 0x3040) {
       // Hiragana-only words that carry meaning in questions.
       if (run.includes('いつ')) out.push({ term: 'いつ' });
       if (run.includes('だれ')) out.push({ term: '誰' });
@@ -66,7 +62,7 @@ export function tokenize(text: string): Token[] {
     }
     // A katakana run is a loanword or name: matched whole, not as bigrams, so a long name
     // (アグアスカリエンテス) counts once rather than nine times.
-    if (KATAKANA.test(run)) {
+    if ((first >= 0x30a0 && first <= 0x30ff) || (first >= 0x31f0 && first <= 0x31ff)) {
       if (run.length > 1) out.push({ term: run });
       continue;
     }
@@ -77,6 +73,24 @@ export function tokenize(text: string): Token[] {
     for (let i = 0; i + 1 < run.length; i++) out.push({ term: run.slice(i, i + 2) });
   }
   return out;
+}
+
+/** A Latin word as a token: without diacritics, stemmed unless a number; none for a stopword or a letter. */
+function latinToken(raw: string, out: Token[]): void {
+  const word = foldDiacritics(raw);
+  const digits = isDigits(word);
+  if (word.length < 2 && !digits && !/\d/.test(word)) return;
+  if (STOPWORDS.has(word)) return;
+  out.push({ term: digits ? word : stem(word), word });
+}
+
+function isDigits(word: string): boolean {
+  if (word.length === 0) return false;
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 /** Distinct terms of a text, in first-seen order. */

@@ -4,6 +4,7 @@ import { featureIds, textFeatures } from './features.js';
 import { foldTraditional } from './han-variants.js';
 import { detectLanguage } from './language.js';
 import { decodeLinear, type Example, type LinearModel, trainLinear } from './linear.js';
+import { lowerCasePattern } from './lower-case.js';
 import { normalise } from './normalize.js';
 import { buildPhraseMatcher, type PhraseMatcher } from './phrases.js';
 import { type Token, tokenize } from './tokenize.js';
@@ -96,6 +97,41 @@ function every(m: Partial<Record<string, string | string[]>>): string[] {
   return Object.values(m).flatMap((v) => (v === undefined ? [] : v));
 }
 
+/** The sentences of a text (of more than one character). */
+function sentencesOf(text: string): string[] {
+  return (text.match(SENTENCE) ?? []).map((s) => s.trim()).filter((s) => s.length > 1);
+}
+
+/**
+ * The names found in a message as candidates. Each distinct name counts once, shared between the labels
+ * it names ("JETRO" names two desks), and a name inside a longer one found for the same label ("jetro"
+ * in "jetro chongqing") not at all.
+ */
+function named<L extends string>(hits: Array<{ label: L; phrase: string }>): Candidate[] {
+  if (hits.length === 0) return [];
+  const labelsOf = new Map<string, Set<L>>();
+  for (const h of hits) labelsOf.set(h.phrase, (labelsOf.get(h.phrase) ?? new Set()).add(h.label));
+  const out = new Map<L, Candidate>();
+  const seen = new Set<string>();
+  for (const h of hits) {
+    const key = `${h.label}\0${h.phrase}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (hits.some((o) => o.label === h.label && o.phrase !== h.phrase && o.phrase.includes(h.phrase)))
+      continue;
+    const share = 1 / (labelsOf.get(h.phrase)?.size ?? 1);
+    const c = out.get(h.label);
+    if (c) c.score = Math.round((c.score + share) * 1000) / 1000;
+    else
+      out.set(h.label, {
+        id: h.label,
+        score: Math.round(share * 1000) / 1000,
+        by: `name "${h.phrase}"`,
+      });
+  }
+  return [...out.values()].sort((a, b) => b.score - a.score);
+}
+
 /** Trains the act classifier and desk router from content; cheap enough to run at every (re)load. */
 export function buildReader(content: Content, cache?: ModelCache): Reader {
   const key = (name: string) => `${MODEL_FORMAT}-${content.version}-${name}`;
@@ -108,19 +144,30 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
   const programmeNames: PhraseMatcher<SchemeId> = buildPhraseMatcher(
     content.programmes.flatMap((p) => every(p.aliases).map((phrase) => ({ phrase, label: p.id }))),
   );
-  const kinds = content.questionCues.kinds;
-  const followUps = content.questionCues.followUps;
-  const backReferences = content.questionCues.backReferences;
+  const kinds = content.questionCues.kinds.map((k) => ({
+    kind: k.kind,
+    patterns: k.patterns.map(lowerCasePattern),
+  }));
+  const followUps = content.questionCues.followUps.map(lowerCasePattern);
+  const backReferences = content.questionCues.backReferences.map(lowerCasePattern);
 
   /** The kinds of question a text asks, most specific first (the order of the question-kinds file). */
   const kindsOf = (text: string): QuestionKind[] =>
     kinds.filter((k) => k.patterns.some((p) => p.test(text))).map((k) => k.kind);
-  const kindOf = (text: string): QuestionKind | null =>
-    kinds.find((k) => k.patterns.some((p) => p.test(text)))?.kind ?? null;
+  // The first kind of each sentence of the message being read (the focus and the questions ask again).
+  const sentenceKinds = new Map<string, QuestionKind | null>();
+  const kindOf = (text: string): QuestionKind | null => {
+    let kind = sentenceKinds.get(text);
+    if (kind === undefined) {
+      kind = kinds.find((k) => k.patterns.some((p) => p.test(text)))?.kind ?? null;
+      sentenceKinds.set(text, kind);
+    }
+    return kind;
+  };
 
   function focusOf(norm: string): { focus: string; request: number } {
     if (norm.length < LONG_MESSAGE) return { focus: norm, request: 0 };
-    const sentences = (norm.match(SENTENCE) ?? []).map((s) => s.trim()).filter((s) => s.length > 1);
+    const sentences = sentencesOf(norm);
     if (sentences.length < 2) return { focus: norm, request: 0 };
     const scored = sentences.map((s, i) => {
       const p = acts.predict(featureIds(s));
@@ -144,44 +191,20 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
 
   /** The sentences that ask, when the message has more than one sentence. */
   function questionsOf(norm: string): string[] {
-    const sentences = (norm.match(SENTENCE) ?? []).map((s) => s.trim()).filter((s) => s.length > 1);
+    const sentences = sentencesOf(norm);
     if (sentences.length < 2) return [];
     return sentences.filter((s) => /[?？]/.test(s) || kindOf(s) !== null);
   }
 
   return {
     read(text) {
+      sentenceKinds.clear();
       const { norm, lang } = readable(text);
       const tokens = tokenize(norm);
       const { focus, request: requestSentence } = focusOf(norm);
       const focusTokens = focus === norm ? tokens : tokenize(focus);
-      const features = featureIds(focus);
+      const features = featureIds(focus, focusTokens);
       const asked = kindsOf(focus);
-      // Each distinct name counts once, shared between the labels it names ("JETRO" names two desks),
-      // and a name inside a longer one found for the same label ("jetro" in "jetro chongqing") not at all.
-      const named = <L extends string>(hits: Array<{ label: L; phrase: string }>): Candidate[] => {
-        const labelsOf = new Map<string, Set<L>>();
-        for (const h of hits) labelsOf.set(h.phrase, (labelsOf.get(h.phrase) ?? new Set()).add(h.label));
-        const out = new Map<L, Candidate>();
-        const seen = new Set<string>();
-        for (const h of hits) {
-          const key = `${h.label}\0${h.phrase}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          if (hits.some((o) => o.label === h.label && o.phrase !== h.phrase && o.phrase.includes(h.phrase)))
-            continue;
-          const share = 1 / (labelsOf.get(h.phrase)?.size ?? 1);
-          const c = out.get(h.label);
-          if (c) c.score = Math.round((c.score + share) * 1000) / 1000;
-          else
-            out.set(h.label, {
-              id: h.label,
-              score: Math.round(share * 1000) / 1000,
-              by: `name "${h.phrase}"`,
-            });
-        }
-        return [...out.values()].sort((a, b) => b.score - a.score);
-      };
       return {
         norm,
         lang,
@@ -198,7 +221,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         programmes: named(programmeNames.find(norm)),
         deskNames: named(deskNames.find(norm)),
         // The desk is read from the whole message: the background says who is asking and for what.
-        deskModel: deskModel.predict(focus === norm ? features : featureIds(norm)),
+        deskModel: deskModel.predict(focus === norm ? features : featureIds(norm, tokens)),
       };
     },
     actEvidence(reading, act) {

@@ -13,10 +13,7 @@ export function metricsRoute(deps: { config: Pick<Config, 'admin' | 'localMode'>
     method: 'GET',
     path: '/metrics',
     handle: async (req, res) => {
-      checkAdmin(req, {
-        localMode: deps.config.localMode,
-        ...(deps.config.admin.token ? { token: deps.config.admin.token } : {}),
-      });
+      checkAdmin(req, deps.config);
       const { contentType, body } = await deps.metrics.scrape();
       res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
       res.end(body);

@@ -15,7 +15,35 @@ export function uiLang(content: Pick<Content, 'messages'>, lang: Lang | undefine
   return base && content.messages[base] ? base : 'en';
 }
 
+/**
+ * Each content's strings, per language, made once (content is never changed in place; a reload brings
+ * a new one). A label without placeholders is looked up once: every reply shows the same few.
+ */
+const made = new WeakMap<Content['messages'], Map<ContentLang, Strings>>();
+
 export function stringsFor(content: Pick<Content, 'messages'>, lang: Lang | undefined): Strings {
   const l = uiLang(content, lang);
-  return { lang: l, t: (key, values) => say(content, l, key, values) };
+  let byLang = made.get(content.messages);
+  if (!byLang) {
+    byLang = new Map();
+    made.set(content.messages, byLang);
+  }
+  let strings = byLang.get(l);
+  if (!strings) {
+    const labels = new Map<string, string>();
+    strings = {
+      lang: l,
+      t(key, values) {
+        if (values) return say(content, l, key, values);
+        let text = labels.get(key);
+        if (text === undefined) {
+          text = say(content, l, key);
+          labels.set(key, text);
+        }
+        return text;
+      },
+    };
+    byLang.set(l, strings);
+  }
+  return strings;
 }

@@ -37,5 +37,13 @@ export function excerpt(text: string, max: number): { text: string; cut: boolean
 
 /** Text on one line, whitespace runs collapsed (previews, notifications). */
 export function oneLine(text: string, max = 140): string {
-  return excerpt(text.replace(/\s+/g, ' ').trim(), max).text;
+  // Only the first `max` characters are kept, so only a head of the text is collapsed: a head's collapsed
+  // form is the start of the whole one's, and once it is longer than `max` + 1 the cut is the same.
+  let end = Math.min(text.length, 2 * max + 2);
+  let line = text.slice(0, end).replace(/\s+/g, ' ').trimStart();
+  while (end < text.length && line.length < max + 2) {
+    end = Math.min(text.length, 2 * end);
+    line = text.slice(0, end).replace(/\s+/g, ' ').trimStart();
+  }
+  return excerpt(line.trimEnd(), max).text;
 }

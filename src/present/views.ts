@@ -1,4 +1,4 @@
-import type { Digest } from '../analytics/digest.js';
+import { type Digest, wallClock } from '../analytics/digest.js';
 import type { Gap } from '../analytics/types.js';
 import { overdueDays } from '../content/stale.js';
 import type { Content, Desk } from '../content/types.js';
@@ -248,7 +248,7 @@ export function replyView(content: Ctx, reply: Reply, turn: string, now?: Date):
     action: reply.action,
     lang,
     text: stale ? `${text}\n\n${stale}` : text,
-    summary: excerpt(text.replace(/\s+/g, ' ').trim(), 200).text,
+    summary: oneLine(text, 200),
     sourceLabel: s.t('source'),
     sources: reply.sources.map((src) => ({
       title: src.title,
@@ -564,32 +564,13 @@ export interface DigestView {
 /** A gap's example question as it is shown: one line, cut. */
 const DIGEST_EXAMPLE_CHARS = 200;
 
-const zoneParts = new Map<string, Intl.DateTimeFormat>();
-/** `YYYY-MM-DD` and `HH:mm` of an instant in a time zone. */
-function inZone(iso: string, timeZone: string): { date: string; time: string } {
-  let f = zoneParts.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    zoneParts.set(timeZone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
-  return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
-}
-
 /** The digest in `lang` (the admins' channel's). Numbers only; a gap's examples are user text. */
 export function digestView(content: Ctx, digest: Digest, lang: Lang): DigestView {
   const s = stringsFor(content, lang);
+  const two = (n: number) => String(n).padStart(2, '0');
   const when = (iso: string) => {
-    const local = inZone(iso, digest.timeZone);
-    return `${formatDate(local.date, s.lang)} ${local.time}`;
+    const w = wallClock(Date.parse(iso), digest.timeZone);
+    return `${formatDate(`${w.y}-${two(w.m)}-${two(w.d)}`, s.lang)} ${two(w.h)}:${two(w.mi)}`;
   };
   const share = (count: number) =>
     s.t('digestShare', {

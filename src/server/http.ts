@@ -60,7 +60,8 @@ export function createHttpServer(deps: { logger: Logger; routes: () => Route[] }
       (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) ||
       randomUUID();
     res.setHeader('x-request-id', requestId);
-    const log = deps.logger.child({ requestId });
+    // Made only when something is logged: most requests log nothing above debug.
+    const log = () => deps.logger.child({ requestId });
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = deps
       .routes()
@@ -83,20 +84,21 @@ export function createHttpServer(deps: { logger: Logger; routes: () => Route[] }
       if (error instanceof HttpError) {
         if (!res.headersSent) sendJson(res, error.status, { error: error.message });
       } else {
-        log.error({ err: error, path }, 'request failed');
+        log().error({ err: error, path }, 'request failed');
         if (!res.headersSent) sendJson(res, 500, { error: 'internal error', requestId });
         else res.end();
       }
     } finally {
-      log.debug(
-        {
-          method: req.method,
-          path,
-          status: res.statusCode,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        'request',
-      );
+      if (deps.logger.isLevelEnabled('debug'))
+        log().debug(
+          {
+            method: req.method,
+            path,
+            status: res.statusCode,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+          },
+          'request',
+        );
     }
   });
   server.keepAliveTimeout = 5_000;

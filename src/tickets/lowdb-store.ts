@@ -297,7 +297,7 @@ async function createLockFile(lockFile: string, content: string): Promise<void> 
 const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'];
 
 /** The process a lock file names, or undefined when it names none (empty or garbled: a write cut short). */
-function parseHolder(text: string): { pid: number; host: string } | undefined {
+export function parseHolder(text: string): { pid: number; host: string } | undefined {
   try {
     const value = JSON.parse(text) as { pid?: unknown; host?: unknown } | null;
     if (typeof value?.pid === 'number' && typeof value.host === 'string')
@@ -308,7 +308,8 @@ function parseHolder(text: string): { pid: number; host: string } | undefined {
   return undefined;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` on this host is running. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -224,6 +224,9 @@ export function createOutbox<H extends DeliveryHolder = Ticket>(deps: {
 
   function refused(error: TicketStoreError): void {
     const now = deps.clock.now();
+    // Outcomes of one pass refused together (up to a batch in flight when the store went away) are one
+    // refusal: only a try after the back-off has run out doubles it.
+    if (refusal && now.getTime() < refusal.retryAt) return;
     const count = (refusal?.count ?? 0) + 1;
     const reason = `the ticket store refuses writes: ${error.message}`;
     refusal = {

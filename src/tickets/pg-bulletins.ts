@@ -1,6 +1,6 @@
 import { isConnectionError, reasonOf } from '../storage/pg/errors.js';
 import { toJsonb } from '../storage/pg/jsonb.js';
-import { describePool, guard, type PgClient, type PgPool } from '../storage/pg/pool.js';
+import { describePool, inTransaction, type PgPool } from '../storage/pg/pool.js';
 import type { Bulletin, BulletinStore } from './bulletins.js';
 import { type StoreErrorCode, TicketError, TicketStoreError } from './errors.js';
 
@@ -93,39 +93,22 @@ export function createPgBulletinStore(opts: { pool: PgPool }): BulletinStore {
       }),
     async update(id, mutate) {
       ready();
-      let client: PgClient;
       try {
-        client = await pool.connect();
+        return await inTransaction(pool, async (client) => {
+          const { rows } = await client.query<Row>('SELECT doc FROM bulletins WHERE id = $1 FOR UPDATE', [
+            id,
+          ]);
+          const draft = rows[0]?.doc;
+          // Not a store failure (the outbox would wait for the store): the bulletin was pruned meanwhile.
+          if (!draft) throw new TicketError('NOT_FOUND', `No bulletin ${id}.`);
+          mutate(draft);
+          const doc = toJsonb(draft);
+          await client.query('UPDATE bulletins SET doc = $2::jsonb WHERE id = $1', [id, doc]);
+          return JSON.parse(doc) as Bulletin;
+        });
       } catch (error) {
-        throw writeFailed(error);
-      }
-      const unguard = guard(client);
-      let broken: Error | undefined;
-      let began = false;
-      try {
-        await client.query('BEGIN');
-        began = true;
-        const { rows } = await client.query<Row>('SELECT doc FROM bulletins WHERE id = $1 FOR UPDATE', [id]);
-        const draft = rows[0]?.doc;
-        // Not a store failure (the outbox would wait for the store): the bulletin was pruned meanwhile.
-        if (!draft) throw new TicketError('NOT_FOUND', `No bulletin ${id}.`);
-        mutate(draft);
-        const doc = toJsonb(draft);
-        await client.query('UPDATE bulletins SET doc = $2::jsonb WHERE id = $1', [id, doc]);
-        await client.query('COMMIT');
-        began = false;
-        return JSON.parse(doc) as Bulletin;
-      } catch (error) {
-        if (began)
-          await client.query('ROLLBACK').catch((e: Error) => {
-            broken = e;
-          });
         if (error instanceof TicketError || error instanceof TicketStoreError) throw error;
-        if (isConnectionError(error)) broken = error as Error;
         throw writeFailed(error);
-      } finally {
-        unguard();
-        client.release(broken);
       }
     },
     async prune(before) {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { isConnectionError, PgStoreError, reasonOf } from '../storage/pg/errors.js';
 import { toJsonb } from '../storage/pg/jsonb.js';
 import { migrate } from '../storage/pg/migrate.js';
-import { describePool, guard, type PgClient, type PgPool, waitForPostgres } from '../storage/pg/pool.js';
+import { describePool, inTransaction, type PgPool, waitForPostgres } from '../storage/pg/pool.js';
 import { type StoreErrorCode, TicketError, TicketStoreError } from './errors.js';
 import { formatTicketId, type TicketFilter, type TicketStore } from './store.js';
 import type { Ticket } from './types.js';
@@ -175,48 +175,28 @@ export function createPgTicketStore(opts: PgTicketStoreOptions): TicketStore {
   }
 
   async function change(id: string, mutate: (ticket: Ticket) => void): Promise<Ticket> {
-    let client: PgClient;
     try {
-      client = await pool.connect();
+      return await inTransaction(pool, async (client) => {
+        const { rows } = await client.query<Row>('SELECT doc FROM tickets WHERE id = $1 FOR UPDATE', [id]);
+        const draft = rows[0]?.doc;
+        if (!draft) throw new TicketError('NOT_FOUND', `No ticket ${id}.`);
+        try {
+          mutate(draft);
+        } catch (refusal) {
+          throw new Refused(refusal);
+        }
+        const doc = toJsonb(draft);
+        await client.query(
+          `UPDATE tickets SET desk = $2, status = $3, requester = $4, updated_at = $5, doc = $6::jsonb,
+           version = version + 1 WHERE id = $1`,
+          [id, draft.desk, draft.status, draft.requester.userId, draft.updatedAt, doc],
+        );
+        return JSON.parse(doc) as Ticket;
+      });
     } catch (error) {
-      throw writeFailed(error);
-    }
-    const unguard = guard(client);
-    let broken: Error | undefined;
-    let began = false;
-    try {
-      await client.query('BEGIN');
-      began = true;
-      const { rows } = await client.query<Row>('SELECT doc FROM tickets WHERE id = $1 FOR UPDATE', [id]);
-      const draft = rows[0]?.doc;
-      if (!draft) throw new TicketError('NOT_FOUND', `No ticket ${id}.`);
-      try {
-        mutate(draft);
-      } catch (refusal) {
-        throw new Refused(refusal);
-      }
-      const doc = toJsonb(draft);
-      await client.query(
-        `UPDATE tickets SET desk = $2, status = $3, requester = $4, updated_at = $5, doc = $6::jsonb,
-         version = version + 1 WHERE id = $1`,
-        [id, draft.desk, draft.status, draft.requester.userId, draft.updatedAt, doc],
-      );
-      await client.query('COMMIT');
-      began = false;
-      return JSON.parse(doc) as Ticket;
-    } catch (error) {
-      if (began) {
-        await client.query('ROLLBACK').catch((e: Error) => {
-          broken = e;
-        });
-      }
       if (error instanceof Refused) throw error.refusal;
       if (error instanceof TicketError) throw error;
-      if (isConnectionError(error)) broken = error as Error;
       throw writeFailed(error);
-    } finally {
-      unguard();
-      client.release(broken);
     }
   }
 

@@ -1,18 +1,7 @@
+import { rng } from '../../bench/synthetic.js';
 import type { TurnRecord } from '../../src/analytics/types.js';
 import type { Content } from '../../src/content/types.js';
 import type { Action } from '../../src/core/types.js';
-
-/** A small deterministic generator (mulberry32): the same seed gives the same month every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Something admins must see as text, never as markup: it goes through every gap on the page. */
 export const HOSTILE_QUESTION = 'Where is the <script>alert("x")</script> <b>desk</b> & its "hours"?';

@@ -1,14 +1,13 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { digestMessage } from '../../src/adapters/slack/blocks.js';
 import { digestCard } from '../../src/adapters/teams/cards.js';
 import { type Digest, digestWeek } from '../../src/analytics/digest.js';
-import { main } from '../../src/cli/main.js';
 import type { DigestSchedule } from '../../src/content/types.js';
 import { digestView } from '../../src/present/views.js';
 import { ofType, richTexts, textOf } from '../adapters/teams/card-helpers.js';
+import { runCli } from '../cli/run.js';
 import { contentProblems, copyContent, realContent } from '../helpers.js';
 import { HOSTILE, literalTexts, markupTexts } from './digest-fixtures.js';
 
@@ -107,14 +106,7 @@ describe('the desk file: admin_channel and digest', () => {
     all.splice(admins + 1, 0, ...lines);
     await writeFile(file, all.join('\n'));
     const problems = await contentProblems(dir);
-    const out = new PassThrough();
-    const err = new PassThrough();
-    let stderr = '';
-    err.on('data', (c) => (stderr += c));
-    const code = await main(['kb', 'check'], {
-      stdin: new PassThrough(),
-      stdout: out,
-      stderr: err,
+    const { code, stderr } = await runCli(['kb', 'check'], {
       env: { MADOGUCHI_CONTENT_DIR: dir },
       contentDir: dir,
     });

@@ -1,34 +1,18 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { expect, it } from 'vitest';
 import type { Gap } from '../../src/analytics/types.js';
 import { type RunningApp, startApp } from '../../src/app.js';
-import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config.js';
 import { localClient } from '../adapters/web/client.js';
+import { runCli } from '../cli/run.js';
 import { copyContent, until } from '../helpers.js';
 import { describePg, freshDatabase } from '../pg/helpers.js';
 
 const ENTRY = 'meti-global-alliance/how-to-participate';
 
-async function cli(args: string[], env: Record<string, string>) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  const code = await main(args, {
-    stdin: new PassThrough(),
-    stdout: out,
-    stderr: err,
-    env,
-    contentDir: '/nowhere',
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, { env, contentDir: '/nowhere' });
 
 describePg('knowledge gaps on PostgreSQL (several replicas)', () => {
   it('groups the same whichever replica lists them; an accept on one is answered by both; the CLI decides beside them', async () => {

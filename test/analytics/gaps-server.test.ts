@@ -1,14 +1,13 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gap } from '../../src/analytics/types.js';
 import { type RunningApp, startApp } from '../../src/app.js';
-import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config.js';
 import { kbCheckProblems } from '../../src/content/edit.js';
 import { type LocalClient, localClient } from '../adapters/web/client.js';
+import { runCli } from '../cli/run.js';
 import { copyContent, until } from '../helpers.js';
 
 const ENTRY = 'meti-global-alliance/how-to-participate';
@@ -17,22 +16,7 @@ const COMMENT = '# Alternate questions reviewed with the JETRO desk.';
 const logger = pino({ level: 'silent' });
 
 /** The CLI in-process, on the server's content and data directories. */
-async function cli(args: string[], env: Record<string, string>) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  const code = await main(args, {
-    stdin: new PassThrough(),
-    stdout: out,
-    stderr: err,
-    env,
-    contentDir: '/nowhere',
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, { env, contentDir: '/nowhere' });
 
 interface Server {
   dir: string;

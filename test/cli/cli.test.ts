@@ -1,23 +1,11 @@
 import { execFile } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { copyContent, repoRoot } from '../helpers.js';
+import { runCli } from './run.js';
 
-/** Runs the CLI in-process with fake streams. */
-async function run(args: string[], stdin = '', env: Record<string, string> = {}) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const chunks = { out: '', err: '' };
-  out.on('data', (c) => (chunks.out += c));
-  err.on('data', (c) => (chunks.err += c));
-  const input = new PassThrough();
-  input.end(stdin);
-  const code = await main(args, { stdin: input, stdout: out, stderr: err, env, contentDir: repoRoot });
-  return { code, stdout: chunks.out, stderr: chunks.err };
-}
+const run = (args: string[], stdin = '', env: Record<string, string> = {}) => runCli(args, { stdin, env });
 
 const tmp: string[] = [];
 afterAll(async () => {

@@ -1,32 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJournalTurnStore } from '../../src/analytics/journal-store.js';
 import type { TurnRecord } from '../../src/analytics/types.js';
-import { main } from '../../src/cli/main.js';
 import { repoRoot } from '../helpers.js';
+import { runCli } from './run.js';
 
 let dataDir: string;
 const env = () => ({ MADOGUCHI_DATA_DIR: dataDir, MADOGUCHI_CONTENT_DIR: repoRoot });
 
-async function run(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  const code = await main(args, {
-    stdin: new PassThrough(),
-    stdout: out,
-    stderr: err,
-    env: env(),
-    contentDir: repoRoot,
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[]) => runCli(args, { env: env() });
 
 const record = (id: string, text: string, at: string): TurnRecord => ({
   id,

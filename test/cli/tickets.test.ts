@@ -1,30 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { repoRoot } from '../helpers.js';
+import { runCli } from './run.js';
 
 const dataDir = await mkdtemp(join(tmpdir(), 'madoguchi-cli-tickets-'));
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
-async function tickets(...args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  const code = await main(['tickets', ...args], {
-    stdin: new PassThrough(),
-    stdout: out,
-    stderr: err,
-    env: { MADOGUCHI_DATA_DIR: dataDir },
-    contentDir: repoRoot,
-  });
-  return { code, stdout, stderr };
-}
+const tickets = (...args: string[]) => runCli(['tickets', ...args], { env: { MADOGUCHI_DATA_DIR: dataDir } });
 
 describe('tickets CLI', () => {
   it('opens, lists, claims, resolves and reopens a ticket, with JSON output', async () => {

@@ -1,32 +1,15 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { loadContent } from '../../src/content/load.js';
 import { overdueDays, staleEntries } from '../../src/content/stale.js';
-import { copyContent, realContent, repoRoot } from '../helpers.js';
+import { runCli } from '../cli/run.js';
+import { copyContent, realContent } from '../helpers.js';
 
 const content = await realContent();
 const day = (iso: string) => new Date(`${iso}T12:00:00Z`);
 
-async function kb(args: string[], env: Record<string, string> = {}) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const chunks = { out: '', err: '' };
-  out.on('data', (c) => (chunks.out += c));
-  err.on('data', (c) => (chunks.err += c));
-  const input = new PassThrough();
-  input.end('');
-  const code = await main(['kb', ...args], {
-    stdin: input,
-    stdout: out,
-    stderr: err,
-    env,
-    contentDir: repoRoot,
-  });
-  return { code, stdout: chunks.out, stderr: chunks.err };
-}
+const kb = (args: string[], env: Record<string, string> = {}) => runCli(['kb', ...args], { env });
 
 describe('overdueDays', () => {
   it('counts whole UTC days past the review period, 0 up to and on the review day', () => {

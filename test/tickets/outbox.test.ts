@@ -137,6 +137,48 @@ describe('outbox', () => {
     await store.close();
   });
 
+  it('counts the outcomes of one pass refused together as one refusal: the first retry is after 1 s', async () => {
+    const slack = stubNotifier('slack');
+    const { store, tickets, advance } = await setup([slack]);
+    const disk = withRefusingWrites(store);
+    const opened = [];
+    for (const key of ['batch-1', 'batch-2', 'batch-3', 'batch-4'])
+      opened.push(await tickets.open(openInput(key)));
+    // A shared queue hands out the four desk cards at once: they are attempted together (PostgreSQL).
+    let batch = opened.map((t) => ({ ticketId: t.id, deliveryId: `${t.id}-1-desk-slack`, priorClaims: 0 }));
+    const queue = {
+      claim: async () => {
+        const claimed = batch;
+        batch = [];
+        return claimed;
+      },
+      drop: async () => undefined,
+      pending: async () => batch.length,
+    };
+    const outbox = createOutbox({
+      store: disk.store,
+      notifiers: registryOf(slack),
+      clock: { now: () => new Date(advance(0)) },
+      backoff: { baseMs: 1000, maxMs: 60_000, maxAttempts: 5 },
+      random: () => 1,
+      queue,
+    });
+    disk.refusing = true;
+    await outbox.kick();
+    expect(slack.calls).toHaveLength(4);
+    const updates = disk.updates;
+    expect(updates).toBe(4);
+    advance(999);
+    await outbox.kick();
+    expect(disk.updates).toBe(updates);
+    advance(1);
+    await outbox.kick();
+    // One refusal, not four: the kept outcomes are tried again after the first step of the back-off.
+    expect(disk.updates).toBeGreaterThan(updates);
+    expect(slack.calls).toHaveLength(4);
+    await store.close();
+  });
+
   it('posts once while the store refuses writes, backs off, says why, and records it once writes work', async () => {
     const slack = stubNotifier('slack');
     slack.respond = inTurn([{ ok: true, refs: { slackCard: { channel: 'C0JBIC', ts: '9.9' } } }]);

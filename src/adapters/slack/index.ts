@@ -68,10 +68,17 @@ export async function createSlackChannel(deps: ChannelDeps): Promise<Channel> {
       inFlight.delete(turn);
     }
   });
-  const deskChannels = () =>
-    new Set(
-      deps.content().desks.desks.flatMap((d) => (d.notify.slackChannel ? [d.notify.slackChannel] : [])),
-    );
+  // Asked for every message with SLACK_LISTEN=all: made once per content (a reload brings new desks).
+  let channels: { desks: unknown; set: ReadonlySet<string> } | undefined;
+  const deskChannels = () => {
+    const { desks } = deps.content().desks;
+    if (channels?.desks !== desks)
+      channels = {
+        desks,
+        set: new Set(desks.flatMap((d) => (d.notify.slackChannel ? [d.notify.slackChannel] : []))),
+      };
+    return channels.set;
+  };
   registerListeners(app, {
     desk: deps.desk,
     tickets: deps.tickets,
@@ -141,13 +148,22 @@ export async function createSlackChannel(deps: ChannelDeps): Promise<Channel> {
   };
 }
 
+/**
+ * Bolt's and the Web API client's logging through pino. They log each request's body at debug, so a
+ * level that is off is checked before the message is put together.
+ */
 function boltLogger(deps: ChannelDeps): BoltLogger {
   const log = deps.logger.child({ channel: 'slack' });
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...m: unknown[]) => {
+      if (log.isLevelEnabled(level)) log[level](m.map(String).join(' '));
+    };
   return {
-    debug: (...m: unknown[]) => log.debug(m.map(String).join(' ')),
-    info: (...m: unknown[]) => log.info(m.map(String).join(' ')),
-    warn: (...m: unknown[]) => log.warn(m.map(String).join(' ')),
-    error: (...m: unknown[]) => log.error(m.map(String).join(' ')),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     setLevel: () => undefined,
     getLevel: () => LogLevel.INFO,
     setName: () => undefined,

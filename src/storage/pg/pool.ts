@@ -114,3 +114,33 @@ export function guard(client: PgClient): () => void {
   client.on('error', ignore);
   return () => client.off('error', ignore);
 }
+
+/**
+ * Runs `work` in one transaction on a client of its own: COMMIT when it resolves, ROLLBACK when it
+ * throws, and its error rethrown as it is. A client whose connection failed (in `work` or in the
+ * ROLLBACK) is discarded, not returned to the pool.
+ */
+export async function inTransaction<T>(pool: PgPool, work: (client: PgClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  const unguard = guard(client);
+  let broken: Error | undefined;
+  let began = false;
+  try {
+    await client.query('BEGIN');
+    began = true;
+    const result = await work(client);
+    await client.query('COMMIT');
+    began = false;
+    return result;
+  } catch (error) {
+    if (began)
+      await client.query('ROLLBACK').catch((e: Error) => {
+        broken = e;
+      });
+    if (isConnectionError(error)) broken = error as Error;
+    throw error;
+  } finally {
+    unguard();
+    client.release(broken);
+  }
+}

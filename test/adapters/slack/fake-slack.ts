@@ -14,7 +14,10 @@ export interface Failure {
   channel?: string;
   /** Takes the message (it is in the channel) and still answers `status`: Slack failing after the write. */
   accept?: boolean;
-  /** Never answers (until `releaseHung`): a process that dies while waiting for Slack. */
+  /**
+   * Never answers (until `releaseHung`): a process that dies while waiting for Slack. With `accept`
+   * the message is taken first: the post landed, its caller never heard.
+   */
   hang?: boolean;
   /** With status 200: answers as usual, this much later (a slow Slack). */
   delayMs?: number;
@@ -64,6 +67,7 @@ export async function startFakeSlack() {
       const at = queue.findIndex((f) => f.channel === undefined || f.channel === params.channel);
       const fail = at >= 0 ? queue.splice(at, 1)[0] : undefined;
       if (fail?.hang) {
+        if (fail.accept && method === 'chat.postMessage') post(params);
         hung.push(res);
         return;
       }

@@ -271,7 +271,7 @@ describe('real Slack payloads (hole 16)', () => {
     expect(unsigned.status).toBe(401);
   });
 
-  it('acknowledges at once what it has no listener for: view_closed, shortcuts, an unknown action', async () => {
+  it('acknowledges at once what it has no listener for: view_closed, shortcuts, an unknown action, a menu asking for options', async () => {
     const payloads = [
       {
         type: 'view_closed',
@@ -316,6 +316,14 @@ describe('real Slack payloads (hole 16)', () => {
         type: 'view_submission',
         user: { id: 'UREQ' },
         view: { id: 'VOTHER', callback_id: 'another_modal', private_metadata: '', state: { values: {} } },
+      },
+      {
+        type: 'block_suggestion',
+        action_id: 'some_select',
+        block_id: 'b',
+        value: 'ab',
+        user: { id: 'UREQ' },
+        team: { id: 'T1' },
       },
     ];
     for (const payload of payloads) {

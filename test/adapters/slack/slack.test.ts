@@ -156,6 +156,18 @@ describe('Slack: companies ask in a shared channel', () => {
     expect(r.params.thread_ts).toBe('1700000008.000100');
   });
 
+  it('welcomes a channel it is added to (member_joined_channel through the receiver)', async () => {
+    await postSigned(
+      event({ type: 'member_joined_channel', user: 'UBOT', channel: 'C0WELCOME', event_ts: '1700000010.1' }),
+      'application/json',
+    );
+    const welcome = await until(
+      () => h.slack.of('chat.postMessage').find((c) => c.params.channel === 'C0WELCOME'),
+      'the welcome',
+    );
+    expect(welcome.params.text).toBeTruthy();
+  });
+
   it('never renders hostile text live, and keeps a 100 KB message within Block Kit limits', async () => {
     const ts = '1700000009.000100';
     await postSigned(

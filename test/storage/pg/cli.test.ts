@@ -1,26 +1,9 @@
-import { PassThrough } from 'node:stream';
 import { expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
 import { loadMigrations } from '../../../src/storage/pg/migrate.js';
-import { repoRoot } from '../../helpers.js';
+import { runCli } from '../../cli/run.js';
 import { describePg, freshDatabase, server } from '../../pg/helpers.js';
 
-async function db(env: Record<string, string>, ...args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  const code = await main(['db', ...args], {
-    stdin: new PassThrough(),
-    stdout: out,
-    stderr: err,
-    env,
-    contentDir: repoRoot,
-  });
-  return { code, stdout, stderr };
-}
+const db = (env: Record<string, string>, ...args: string[]) => runCli(['db', ...args], { env });
 
 it('db migrate without DATABASE_URL, or with a bad one, says so and exits 2', async () => {
   expect(await db({}, 'migrate')).toMatchObject({

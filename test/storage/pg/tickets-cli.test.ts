@@ -1,31 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { expect, it } from 'vitest';
 import { startApp } from '../../../src/app.js';
-import { main } from '../../../src/cli/main.js';
 import { loadConfig } from '../../../src/config.js';
+import { runCli } from '../../cli/run.js';
 import { repoRoot } from '../../helpers.js';
 import { describePg, freshDatabase, server } from '../../pg/helpers.js';
 
-async function tickets(env: Record<string, string>, ...args: string[]) {
-  const out = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  const err = new PassThrough();
-  err.on('data', (c) => (stderr += c));
-  const code = await main(['tickets', ...args], {
-    stdin: new PassThrough(),
-    stdout: out,
-    stderr: err,
-    env,
-    contentDir: repoRoot,
-  });
-  return { code, stdout, stderr };
-}
+const tickets = (env: Record<string, string>, ...args: string[]) => runCli(['tickets', ...args], { env });
 
 describePg('the tickets CLI on PostgreSQL', () => {
   it('works while a server runs on the same database: no lock to fight over', async () => {
