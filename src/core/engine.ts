@@ -251,7 +251,8 @@ export function createEngine(deps: {
     const strong = h1 !== undefined && !wrongKind && isStrong(h1);
 
     // What the person wants to do: the act model, with the rules' evidence added.
-    const p = Object.fromEntries(u.acts.map((a) => [a.label, a.p])) as Record<Act, number>;
+    const p = {} as Record<Act, number>;
+    for (const a of u.acts) p[a.label] = a.p;
     const score = { ...p };
     const because: Partial<Record<Act, string>> = {};
     if (person)
@@ -644,7 +645,8 @@ function explained(
 ): Reply {
   why.decidedBy = decidedBy;
   why.evidence = evidence;
-  return { ...r, why };
+  r.why = why; // every reply is a fresh object
+  return r;
 }
 
 /** Adds a rule's or a match's evidence to an act's score; the first reason given is the one kept. */

@@ -43,34 +43,42 @@ export function featureId(feature: string): number {
   );
 }
 
+/** Scratch for `featureIds` (one message at a time). */
+let scratch = new Uint32Array(4096);
+
+/** A text's letters and digits with word boundaries marked by spaces, a space at each end. */
+const marked = (head: string) => ` ${head.replace(NOT_TEXT, ' ').trim()} `;
+
 /**
  * The distinct buckets of `textFeatures(norm)`, hashed straight from the characters: no string per
  * n-gram and no dictionary lookup, which is most of what reading a message costs. `tokens`, when the
  * caller has them, are `tokenize(norm)`'s.
  */
 export function featureIds(norm: string, tokens?: readonly Token[]): Uint32Array {
-  const { text, words } = prepare(norm, tokens);
-  const ids = new Uint32Array(words.length + 3 * text.length);
+  const head = norm.length > MAX_FEATURE_CHARS ? norm.slice(0, MAX_FEATURE_CHARS) : norm;
+  const text = marked(head);
+  // Every term, repeats too: a repeat hashes to the same bucket, and buckets are made distinct below.
+  const terms = tokens && head === norm ? tokens : tokenize(head);
+  const size = terms.length + 3 * text.length;
+  if (scratch.length < size) scratch = new Uint32Array(2 * size);
+  const ids = scratch;
   let n = 0;
-  for (const w of words) ids[n++] = fnv(w, 0, w.length, WORD_SEED) & MASK;
-  for (let size = 2; size <= 4; size++)
-    for (let i = 0; i + size <= text.length; i++) {
+  for (const t of terms) ids[n++] = fnv(t.term, 0, t.term.length, WORD_SEED) & MASK;
+  for (let gram = 2; gram <= 4; gram++)
+    for (let i = 0; i + gram <= text.length; i++) {
       // A gram of spaces only is no feature (textFeatures drops it the same way).
-      if (size === 2 && text.charCodeAt(i) === 32 && text.charCodeAt(i + 1) === 32) continue;
-      ids[n++] = fnv(text, i, i + size) & MASK;
+      if (gram === 2 && text.charCodeAt(i) === 32 && text.charCodeAt(i + 1) === 32) continue;
+      ids[n++] = fnv(text, i, i + gram) & MASK;
     }
   const sorted = ids.subarray(0, n).sort();
   let u = 0;
   for (let i = 0; i < sorted.length; i++)
     if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[u++] = sorted[i] as number;
-  return sorted.slice(0, u);
+  return ids.slice(0, u);
 }
 
-/** The text with word boundaries marked, and its distinct terms (from `tokens`, the caller's `tokenize(norm)`). */
-function prepare(norm: string, tokens?: readonly Token[]): { text: string; words: string[] } {
+/** The text with word boundaries marked, and its distinct terms. */
+function prepare(norm: string): { text: string; words: string[] } {
   const head = norm.length > MAX_FEATURE_CHARS ? norm.slice(0, MAX_FEATURE_CHARS) : norm;
-  return {
-    text: ` ${head.replace(NOT_TEXT, ' ').trim()} `,
-    words: [...new Set((tokens && head === norm ? tokens : tokenize(head)).map((t) => t.term))],
-  };
+  return { text: marked(head), words: [...new Set(tokenize(head).map((t) => t.term))] };
 }

@@ -55,7 +55,8 @@ export function buildIntentRules(intents: IntentRule[]): IntentRules {
       for (const hit of keywords.find(text))
         found.set(hit.label, (found.get(hit.label) ?? new Set()).add(hit.phrase));
       const out: RuleMatch[] = [];
-      for (const [i, c] of compiled.entries()) {
+      for (let i = 0; i < compiled.length; i++) {
+        const c = compiled[i] as CompiledRule;
         const keywordCount = found.get(i)?.size ?? 0;
         let patterns = 0;
         for (const p of c.patterns) if (p.test(text)) patterns++;

@@ -16,6 +16,8 @@ const ZH_CHARS = new Set(
 );
 // Kanji that Japanese shares with traditional Chinese are removed from the set below at load.
 for (const shared of '時書東開問話協議貿慶過進現要和都就也') ZH_CHARS.delete(shared);
+/** The same characters as code units (all in the Basic Multilingual Plane), read without a string each. */
+const ZH_CODES = new Set([...ZH_CHARS].map((ch) => ch.charCodeAt(0)));
 
 const ES_WORDS = new Set(
   (
@@ -44,7 +46,7 @@ export function detectLanguage(text: string): Lang {
     if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x31f0 && c <= 0x31ff) || (c >= 0xff66 && c <= 0xff9f)) kana++;
     else if ((c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff)) {
       han++;
-      if (ZH_CHARS.has(text[i] as string)) zh++;
+      if (ZH_CODES.has(c)) zh++;
     }
   }
   if (kana >= 2) return 'ja';

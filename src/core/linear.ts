@@ -103,16 +103,6 @@ export function trainLinear<L extends string>(
   return modelOf(params);
 }
 
-/**
- * Weights by feature row: `weights[row * k + label]`, the row of a feature id being `rowOf[id]` (-1: a row
- * of zeros, left out), or the id itself when there is no `rowOf`.
- */
-interface Rows {
-  weights: Float32Array;
-  bias: Float64Array;
-  rowOf?: Int32Array;
-}
-
 /** Scratch for `softmax`: the offsets of the rows a text reads. */
 let at = new Int32Array(1024);
 
@@ -120,20 +110,22 @@ let at = new Int32Array(1024);
  * Scores the known feature indices `x` of a text with `n` features in all into `out` as probabilities;
  * returns the feature scale (1/√n) used.
  */
-function softmax(rows: Rows, k: number, x: ArrayLike<number>, n: number, out: Float64Array): number {
-  const { weights, bias, rowOf } = rows;
+function softmax<L extends string>(
+  p: Params<L>,
+  k: number,
+  x: ArrayLike<number>,
+  n: number,
+  out: Float64Array,
+): number {
+  const { weights, bias } = p;
   const scale = 1 / Math.sqrt(Math.max(1, n));
-  // The rows to read first (a row of zeros adds nothing, so leaving it out changes no sum), then each
-  // label's sum over them in feature order.
+  // The features' rows first, then each label's sum over them in feature order (one label's weights at
+  // a time: a tight loop the compiler keeps in registers).
   if (at.length < x.length) at = new Int32Array(2 * x.length);
-  let m = 0;
-  for (let i = 0; i < x.length; i++) {
-    const row = rowOf ? (rowOf[x[i] as number] as number) : (x[i] as number);
-    if (row >= 0) at[m++] = row * k;
-  }
+  for (let i = 0; i < x.length; i++) at[i] = (x[i] as number) * k;
   for (let c = 0; c < k; c++) {
     let s = bias[c] as number;
-    for (let j = 0; j < m; j++) s += (weights[(at[j] as number) + c] as number) * scale;
+    for (let i = 0; i < x.length; i++) s += (weights[(at[i] as number) + c] as number) * scale;
     out[c] = s;
   }
   let max = Number.NEGATIVE_INFINITY;
@@ -148,7 +140,7 @@ function softmax(rows: Rows, k: number, x: ArrayLike<number>, n: number, out: Fl
   return scale;
 }
 
-/** The rows of `weights` some example touched (a few tens of thousands of the 2^18). */
+/** The rows of `weights` some example touched. */
 function touchedRows(weights: Float32Array, k: number): number[] {
   const rows: number[] = [];
   for (let r = 0; r < FEATURE_BUCKETS; r++)
@@ -164,20 +156,10 @@ function modelOf<L extends string>(p: Params<L>): LinearModel<L> {
   const k = p.labels.length;
   const labelIndex = new Map(p.labels.map((l, i) => [l, i]));
   const scores = new Float64Array(k);
-  // Predictions read the touched rows packed together: most of a message's n-grams no example had, and
-  // the rows read stay in cache.
-  const rows = touchedRows(p.weights, k);
-  const rowOf = new Int32Array(FEATURE_BUCKETS).fill(-1);
-  const packed = new Float32Array(rows.length * k);
-  rows.forEach((r, i) => {
-    rowOf[r] = i;
-    packed.set(p.weights.subarray(r * k, r * k + k), i * k);
-  });
-  const compact: Rows = { weights: packed, bias: p.bias, rowOf };
   return {
     labels: p.labels,
     predict(ids) {
-      softmax(compact, k, ids, ids.length, scores);
+      softmax(p, k, ids, ids.length, scores);
       return p.labels.map((label, c) => ({ label, p: scores[c] as number })).sort((a, b) => b.p - a.p);
     },
     evidence(features, label, n = 3) {
@@ -191,10 +173,14 @@ function modelOf<L extends string>(p: Params<L>): LinearModel<L> {
         .map((x) => x.f.replace(/^w:/, ''));
     },
     encode() {
-      // Sparse: only the buckets some example touched.
+      // Sparse: only the buckets some example touched (a few tens of thousands of the 2^18).
+      const rows = touchedRows(p.weights, k);
       const header = new TextEncoder().encode(JSON.stringify({ labels: p.labels, rows: rows.length }));
       const index = Uint32Array.from(rows);
-      const values = packed;
+      const values = new Float32Array(rows.length * k);
+      rows.forEach((r, i) => {
+        values.set(p.weights.subarray(r * k, r * k + k), i * k);
+      });
       const parts = [
         new Uint8Array(new Uint32Array([header.length]).buffer),
         header,

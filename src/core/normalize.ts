@@ -24,7 +24,10 @@ function isInvisible(code: number): boolean {
 function stripInvisible(text: string): string {
   // Most texts have none: no copy. (The invisible characters are all outside the surrogate range.)
   let found = false;
-  for (let i = 0; i < text.length && !found; i++) found = isInvisible(text.charCodeAt(i));
+  for (let i = 0; i < text.length && !found; i++) {
+    const code = text.charCodeAt(i);
+    found = (code < 0x20 || code >= 0x7f) && isInvisible(code);
+  }
   if (!found) return text;
   let out = '';
   for (const ch of text) if (!isInvisible(ch.codePointAt(0) ?? 0)) out += ch;

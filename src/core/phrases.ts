@@ -47,10 +47,10 @@ export function buildPhraseMatcher<L>(phrases: Iterable<{ phrase: string; label:
     list.push({ words, hit: { label, phrase: norm } });
     latin.set(first, list);
   }
-  // CJK phrases by their first character, so a text is read once rather than once a phrase.
-  const cjkByFirst = new Map<string, number[]>();
+  // CJK phrases by their first character (code unit), so a text is read once rather than once a phrase.
+  const cjkByFirst = new Map<number, number[]>();
   cjk.forEach((h, i) => {
-    const first = h.phrase[0] as string;
+    const first = h.phrase.charCodeAt(0);
     cjkByFirst.set(first, [...(cjkByFirst.get(first) ?? []), i]);
   });
   return {
@@ -63,7 +63,7 @@ export function buildPhraseMatcher<L>(phrases: Iterable<{ phrase: string; label:
       if (cjk.length > 0 && CJK.test(text)) {
         const found: number[] = [];
         for (let at = 0; at < text.length; at++) {
-          const starting = cjkByFirst.get(text[at] as string);
+          const starting = cjkByFirst.get(text.charCodeAt(at));
           if (starting === undefined) continue;
           for (const i of starting)
             if (!found.includes(i) && text.startsWith((cjk[i] as PhraseHit<L>).phrase, at)) found.push(i);

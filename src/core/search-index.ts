@@ -1,6 +1,6 @@
 import type { KnowledgeEntry } from '../content/types.js';
 import { normalise } from './normalize.js';
-import { type Token, tokenize } from './tokenize.js';
+import { eachToken, type Token, tokenize } from './tokenize.js';
 import { QUESTION_KINDS, type QuestionKind, type SchemeId } from './types.js';
 
 /** Field weights for BM25F: a match in a title or an alternate question says more than one in the body. */
@@ -21,8 +21,11 @@ const KIND_MATCH = 1.45;
 const KIND_MISMATCH = 0.8;
 /** A synonym's match counts a little less than the word itself: the entry that uses the person's word wins a tie. */
 const SYNONYM_WEIGHT = 0.9;
-/** The kinds of question as bits, one a kind. */
+/** The kinds of question as bits, one a kind; above them an entry's overview bit, then its programme. */
 const KIND_BIT = new Map(QUESTION_KINDS.map((k, i) => [k, 1 << i]));
+const KIND_BITS = (1 << QUESTION_KINDS.length) - 1;
+const OVERVIEW_BIT = 1 << QUESTION_KINDS.length;
+const SCHEME_SHIFT = QUESTION_KINDS.length + 1;
 const kindMask = (kinds: readonly QuestionKind[]) => kinds.reduce((m, k) => m | (KIND_BIT.get(k) ?? 0), 0);
 
 export interface Hit {
@@ -74,13 +77,6 @@ export interface SearchIndex {
   has(term: string): boolean;
 }
 
-/** A term's postings: `docs[from, to)` and their weights in the index's arrays, and the term's IDF. */
-interface Posting {
-  from: number;
-  to: number;
-  idf: number;
-}
-
 export interface SearchIndexOptions {
   /**
    * Groups of words that mean the same in a question (`synonyms:` in intents/question-kinds.yml): a
@@ -128,38 +124,42 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
   const counts: number[] = [];
   const lastWord: Array<string | undefined> = [];
   const surface = new Map<string, string>(); // surface word -> term, for typo correction
-  // Titles and alternate questions normalised, for the exact-question keys below.
-  const asked: string[][] = [];
+  // Alternate questions and titles, normalised without punctuation: an exact hit is authoritative.
+  const exactQuestions = new Map<string, number>();
+  let len = 0; // of the field being read
+  const count = (term: string, word?: string) => {
+    let id = termIds.get(term);
+    if (id === undefined) {
+      id = termList.length;
+      termIds.set(term, id);
+      termList.push(term);
+      df.push(0);
+      lastDoc.push(-1);
+      counts.push(0);
+      lastWord.push(undefined);
+    }
+    if (counts[id] === 0) fieldTerms.push(id);
+    counts[id] = (counts[id] as number) + 1;
+    // A word maps to one term: the one seen last for this term needs no second look.
+    if (word && word.length >= 4 && lastWord[id] !== word) {
+      surface.set(word, term);
+      lastWord[id] = word;
+    }
+    len++;
+  };
   for (let doc = 0; doc < n; doc++) {
     const entry = entries[doc] as KnowledgeEntry;
-    const normalised: string[] = [];
     for (let f = 0; f < FIELDS.length; f++) {
       const field = FIELDS[f] as Field;
       const start = fieldTerms.length;
-      let len = 0;
+      len = 0;
       for (const text of texts(entry[field])) {
         const norm = normalise(text);
-        if (field === 'title' || field === 'questions') normalised.push(norm);
-        for (const token of tokenize(norm)) {
-          let id = termIds.get(token.term);
-          if (id === undefined) {
-            id = termList.length;
-            termIds.set(token.term, id);
-            termList.push(token.term);
-            df.push(0);
-            lastDoc.push(-1);
-            counts.push(0);
-            lastWord.push(undefined);
-          }
-          if (counts[id] === 0) fieldTerms.push(id);
-          counts[id] = (counts[id] as number) + 1;
-          // A word maps to one term: the one seen last for this term needs no second look.
-          if (token.word && token.word.length >= 4 && lastWord[id] !== token.word) {
-            surface.set(token.word, token.term);
-            lastWord[id] = token.word;
-          }
-          len++;
+        if (field === 'title' || field === 'questions') {
+          const key = norm.replace(NOT_TEXT, '');
+          if (key && !exactQuestions.has(key)) exactQuestions.set(key, doc);
         }
+        eachToken(norm, count);
       }
       for (let i = start; i < fieldTerms.length; i++) {
         const id = fieldTerms[i] as number;
@@ -173,7 +173,6 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
       lengths[doc * FIELDS.length + f] = len;
       fieldStart[doc * FIELDS.length + f + 1] = fieldTerms.length;
     }
-    asked.push(normalised);
   }
   const avg = FIELDS.map((_, f) => {
     let total = 0;
@@ -181,7 +180,6 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
     return total / Math.max(1, n) || 1;
   });
   const idfs = Float64Array.from(df, (d) => Math.log(1 + (n - d + 0.5) / (d + 0.5)));
-  const idfOf = new Map<string, number>(termList.map((term, id) => [term, idfs[id] as number]));
 
   // Pass 2: each entry's BM25F weight for each of its terms (the fields' frequencies, weighted and
   // length-normalised, summed), into postings sized by the document frequencies.
@@ -221,99 +219,117 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
       filled[id] = k + 1;
     }
   }
-  const postings = new Map<string, Posting>();
-  termList.forEach((term, id) => {
-    postings.set(term, {
-      from: starts[id] as number,
-      to: starts[id + 1] as number,
-      idf: idfs[id] as number,
-    });
-  });
   // A query word the index lacks is read as the first word of its synonym group the index has; a word it
   // has also matches the entries of the other words of its group that it has.
   const synonymFor = new Map<string, string>();
-  const alternatives = new Map<string, Posting[]>();
+  const alternatives = new Map<number, number[]>();
   for (const [term, others] of synonyms) {
-    const known = others.filter((t) => postings.has(t));
-    if (!postings.has(term)) {
+    const known = others.filter((t) => termIds.has(t));
+    const id = termIds.get(term);
+    if (id === undefined) {
       if (known[0] !== undefined) synonymFor.set(term, known[0]);
     } else if (known.length > 0)
       alternatives.set(
-        term,
-        known.map((t) => postings.get(t) as Posting),
+        id,
+        known.map((t) => termIds.get(t) as number),
       );
   }
 
   const corrector = buildCorrector(surface);
   let maxIdf = 1;
   for (const idf of idfs) if (idf > maxIdf) maxIdf = idf;
-  // Alternate questions and titles, normalised without punctuation: an exact hit is authoritative.
-  const exactQuestions = new Map<string, number>();
-  asked.forEach((questions, doc) => {
-    for (const q of questions) {
-      const key = q.replace(NOT_TEXT, '');
-      if (key && !exactQuestions.has(key)) exactQuestions.set(key, doc);
-    }
-  });
   // What the final scores read of each entry, in arrays: reading the entries' objects for every entry a
   // query touches cost more than the postings themselves at 10,000 entries.
-  const prior = Float64Array.from(entries, (e) => (e.topic === 'overview' ? OVERVIEW_PRIOR : 1));
+  // One number an entry: its programme, whether it is an overview, and the kinds it answers (bits).
   const schemeIds = new Map<string, number>();
   for (const e of entries) if (!schemeIds.has(e.scheme)) schemeIds.set(e.scheme, schemeIds.size);
-  const schemeOf = Int32Array.from(entries, (e) => schemeIds.get(e.scheme) as number);
-  const answersOf = Int32Array.from(entries, (e) => kindMask(e.answers));
-  // Per-query scratch, left zeroed after each query.
+  const about = Int32Array.from(
+    entries,
+    (e) =>
+      ((schemeIds.get(e.scheme) as number) << SCHEME_SHIFT) |
+      (e.topic === 'overview' ? OVERVIEW_BIT : 0) |
+      kindMask(e.answers),
+  );
+  // Per-query scratch, left zeroed after each query. Every weight is positive (BM25's IDF with the +1),
+  // so an entry's score is 0 exactly when no term of the query has matched it yet.
   const scores = new Float64Array(n);
-  const matched = new Uint16Array(n);
-  const matchedIdf = new Float64Array(n);
   const touched = new Int32Array(n);
   const bestWeight = new Float64Array(n);
   const seen = new Uint8Array(n);
   const group = new Int32Array(n);
 
+  /** Whether term `id`'s postings hold `doc` (they are in entry order). */
+  const holds = (id: number, doc: number) => {
+    let lo = starts[id] as number;
+    let hi = (starts[id + 1] as number) - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const d = docs[mid] as number;
+      if (d === doc) return true;
+      if (d < doc) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  };
+
   return {
     size: n,
-    idf: (term) => idfOf.get(term) ?? 0,
-    has: (term) => postings.has(term),
+    idf: (term) => {
+      const id = termIds.get(term);
+      return id === undefined ? 0 : (idfs[id] as number);
+    },
+    has: (term) => termIds.has(term),
     search(tokens, options = {}) {
       // An exact alternate question is authoritative, unless the conversation is about another programme.
       let exactDoc = options.exactKey ? exactQuestions.get(options.exactKey) : undefined;
       if (exactDoc !== undefined && options.boostScheme && entries[exactDoc]?.scheme !== options.boostScheme)
         exactDoc = undefined;
       const known: string[] = [];
+      const knownIds: number[] = [];
       const unknown: string[] = [];
       for (const token of tokens) {
         if (fillers.has(token.term)) continue;
         let term: string | undefined = token.term;
-        if (!postings.has(term)) term = synonymFor.get(term) ?? term;
-        if (!postings.has(term) && token.word) term = corrector(token.word);
-        if (term && postings.has(term)) {
-          if (!known.includes(term)) known.push(term);
+        let id = termIds.get(term);
+        if (id === undefined) {
+          const synonym = synonymFor.get(term);
+          if (synonym !== undefined) {
+            term = synonym;
+            id = termIds.get(synonym);
+          }
+        }
+        if (id === undefined && token.word) {
+          term = corrector(token.word);
+          id = term === undefined ? undefined : termIds.get(term);
+        }
+        if (term !== undefined && id !== undefined) {
+          if (!known.includes(term)) {
+            known.push(term);
+            knownIds.push(id);
+          }
         } else if (!unknown.includes(token.term)) unknown.push(token.term);
       }
       let count = 0;
       let knownWeight = 0;
-      for (const term of known) {
-        const p = postings.get(term) as Posting;
-        const idf = p.idf;
+      for (const id of knownIds) {
+        const idf = idfs[id] as number;
         knownWeight += idf;
-        const others = alternatives.get(term);
+        const others = alternatives.get(id);
         if (others === undefined) {
-          for (let i = p.from; i < p.to; i++) {
+          for (let i = starts[id] as number; i < (starts[id + 1] as number); i++) {
             const doc = docs[i] as number;
-            if (matched[doc] === 0) touched[count++] = doc;
-            scores[doc] = (scores[doc] as number) + (weights[i] as number);
-            matched[doc] = (matched[doc] as number) + 1;
-            matchedIdf[doc] = (matchedIdf[doc] as number) + idf;
+            const score = scores[doc] as number;
+            if (score === 0) touched[count++] = doc;
+            scores[doc] = score + (weights[i] as number);
           }
           continue;
         }
         // A word with synonyms: each entry counts the best of the group's words it has, once.
         let members = 0;
         for (let k = 0; k <= others.length; k++) {
-          const q = k === 0 ? p : (others[k - 1] as Posting);
+          const q = k === 0 ? id : (others[k - 1] as number);
           const factor = k === 0 ? 1 : SYNONYM_WEIGHT;
-          for (let i = q.from; i < q.to; i++) {
+          for (let i = starts[q] as number; i < (starts[q + 1] as number); i++) {
             const doc = docs[i] as number;
             const weight = (weights[i] as number) * factor;
             if (seen[doc] === 0) {
@@ -325,10 +341,9 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
         }
         for (let j = 0; j < members; j++) {
           const doc = group[j] as number;
-          if (matched[doc] === 0) touched[count++] = doc;
-          scores[doc] = (scores[doc] as number) + (bestWeight[doc] as number);
-          matched[doc] = (matched[doc] as number) + 1;
-          matchedIdf[doc] = (matchedIdf[doc] as number) + idf;
+          const score = scores[doc] as number;
+          if (score === 0) touched[count++] = doc;
+          scores[doc] = score + (bestWeight[doc] as number);
           seen[doc] = 0;
           bestWeight[doc] = 0;
         }
@@ -341,41 +356,58 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
       const boost = options.boost ?? 1.5;
       const boosted = options.boostScheme ? (schemeIds.get(options.boostScheme) ?? -1) : -1;
       const kinds = options.kinds && options.kinds.length > 0 ? kindMask(options.kinds) : -1;
+      // An exact alternate question among the entries matched goes first, at half again the best score.
+      const exact = exactDoc !== undefined && (scores[exactDoc] as number) > 0 ? exactDoc : -1;
+      // One pass: each entry's final score (its scratch cleared), the best of them, and the top `limit`
+      // of the others by score, earlier entries first among equals.
       let best = 0;
-      for (let t = 0; t < count; t++) {
-        const doc = touched[t] as number;
-        let score = (scores[doc] as number) * (prior[doc] as number);
-        if (schemeOf[doc] === boosted) score *= boost;
-        const answers = answersOf[doc] as number;
-        if (kinds !== -1 && answers !== 0) score *= (answers & kinds) !== 0 ? KIND_MATCH : KIND_MISMATCH;
-        scores[doc] = score;
-        if (score > best) best = score;
-      }
-      if (exactDoc !== undefined && (matched[exactDoc] ?? 0) > 0) scores[exactDoc] = best * 1.5;
       const top: number[] = [];
+      const topScores: number[] = [];
       for (let t = 0; t < count; t++) {
         const doc = touched[t] as number;
-        const score = scores[doc] as number;
-        if (top.length === limit && score <= (scores[top[limit - 1] as number] as number)) continue;
+        const a = about[doc] as number;
+        let score = (scores[doc] as number) * ((a & OVERVIEW_BIT) !== 0 ? OVERVIEW_PRIOR : 1);
+        scores[doc] = 0;
+        if (a >> SCHEME_SHIFT === boosted) score *= boost;
+        const answers = a & KIND_BITS;
+        if (kinds !== -1 && answers !== 0) score *= (answers & kinds) !== 0 ? KIND_MATCH : KIND_MISMATCH;
+        if (score > best) best = score;
+        if (doc === exact) continue;
+        if (top.length === limit && score <= (topScores[limit - 1] as number)) continue;
         let i = top.length < limit ? top.length : limit - 1;
-        top[i] = doc;
-        while (i > 0 && (scores[top[i - 1] as number] as number) < score) {
+        while (i > 0 && (topScores[i - 1] as number) < score) {
           top[i] = top[i - 1] as number;
-          top[--i] = doc;
+          topScores[i] = topScores[i - 1] as number;
+          i--;
+        }
+        top[i] = doc;
+        topScores[i] = score;
+      }
+      if (exact !== -1) {
+        top.unshift(exact);
+        topScores.unshift(best * 1.5);
+        if (top.length > limit) {
+          top.pop();
+          topScores.pop();
         }
       }
-      const hits: Hit[] = top.map((doc) => ({
-        entry: entries[doc] as KnowledgeEntry,
-        score: scores[doc] as number,
-        coverage: (matched[doc] as number) / Math.max(1, known.length),
-        explained: (matchedIdf[doc] as number) / questionWeight,
-      }));
-      for (let t = 0; t < count; t++) {
-        const doc = touched[t] as number;
-        scores[doc] = 0;
-        matched[doc] = 0;
-        matchedIdf[doc] = 0;
-      }
+      // Only the hits' coverage is worked out: the known terms each holds, in the query's order.
+      const hits: Hit[] = top.map((doc, rank) => {
+        let terms = 0;
+        let idf = 0;
+        for (const id of knownIds) {
+          if (holds(id, doc) || alternatives.get(id)?.some((o) => holds(o, doc))) {
+            terms++;
+            idf += idfs[id] as number;
+          }
+        }
+        return {
+          entry: entries[doc] as KnowledgeEntry,
+          score: topScores[rank] as number,
+          coverage: terms / Math.max(1, known.length),
+          explained: idf / questionWeight,
+        };
+      });
       const knownShare = knownWeight / questionWeight;
       return {
         hits,

@@ -46,42 +46,49 @@ export interface Token {
  */
 export function tokenize(text: string): Token[] {
   const out: Token[] = [];
+  eachToken(text, (term, word) => {
+    out.push(word === undefined ? { term } : { term, word });
+  });
+  return out;
+}
+
+/** `tokenize`'s tokens one by one, without an object each (building the index reads millions). */
+export function eachToken(text: string, visit: (term: string, word?: string) => void): void {
   for (const run of text.match(SCRIPT_RUN) ?? []) {
     // Each of SCRIPT_RUN's alternatives is one class of characters: the first character tells which.
     const first = run.charCodeAt(0);
     if (first <= 0x24f) {
-      if (SEPARATOR.test(run)) for (const raw of run.split(SEPARATOR)) latinToken(raw, out);
-      else latinToken(run, out);
+      if (SEPARATOR.test(run)) for (const raw of run.split(SEPARATOR)) latinToken(raw, visit);
+      else latinToken(run, visit);
       continue;
     }
     if (first <= 0x309f && first >= 0x3040) {
       // Hiragana-only words that carry meaning in questions.
-      if (run.includes('いつ')) out.push({ term: 'いつ' });
-      if (run.includes('だれ')) out.push({ term: '誰' });
+      if (run.includes('いつ')) visit('いつ');
+      if (run.includes('だれ')) visit('誰');
       continue;
     }
     // A katakana run is a loanword or name: matched whole, not as bigrams, so a long name
     // (アグアスカリエンテス) counts once rather than nine times.
     if ((first >= 0x30a0 && first <= 0x30ff) || (first >= 0x31f0 && first <= 0x31ff)) {
-      if (run.length > 1) out.push({ term: run });
+      if (run.length > 1) visit(run);
       continue;
     }
     if (run.length === 1) {
-      out.push({ term: run });
+      visit(run);
       continue;
     }
-    for (let i = 0; i + 1 < run.length; i++) out.push({ term: run.slice(i, i + 2) });
+    for (let i = 0; i + 1 < run.length; i++) visit(run.slice(i, i + 2));
   }
-  return out;
 }
 
 /** A Latin word as a token: without diacritics, stemmed unless a number; none for a stopword or a letter. */
-function latinToken(raw: string, out: Token[]): void {
+function latinToken(raw: string, visit: (term: string, word: string) => void): void {
   const word = foldDiacritics(raw);
   const digits = isDigits(word);
   if (word.length < 2 && !digits && !/\d/.test(word)) return;
   if (STOPWORDS.has(word)) return;
-  out.push({ term: digits ? word : stem(word), word });
+  visit(digits ? word : stem(word), word);
 }
 
 function isDigits(word: string): boolean {

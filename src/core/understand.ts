@@ -34,15 +34,15 @@ export interface Reading {
   kinds: QuestionKind[];
   /** The message opens like an elliptical follow-up ("and the fund?"). */
   followUpCue: boolean;
-  /** The message points back at the conversation's subject ("that fund", "そちらの窓口"). */
-  refersBack: boolean;
+  /** The message points back at the conversation's subject ("that fund", "そちらの窓口"); read when first asked for. */
+  readonly refersBack: boolean;
   acts: Array<{ label: Act; p: number }>;
   /** Programmes named anywhere in the message. */
   programmes: Candidate[];
   /** Desks whose organisation is named anywhere in the message. */
   deskNames: Candidate[];
-  /** The desk router's probabilities for the focus. */
-  deskModel: Array<{ label: DeskId; p: number }>;
+  /** The desk router's probabilities for the whole message; worked out when first asked for. */
+  readonly deskModel: Array<{ label: DeskId; p: number }>;
 }
 
 /**
@@ -205,6 +205,8 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
       const focusTokens = focus === norm ? tokens : tokenize(focus);
       const features = featureIds(focus, focusTokens);
       const asked = kindsOf(focus);
+      let refersBack: boolean | undefined;
+      let desks: Array<{ label: DeskId; p: number }> | undefined;
       return {
         norm,
         lang,
@@ -216,12 +218,19 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         kind: asked[0] ?? null,
         kinds: asked,
         followUpCue: followUps.some((p) => p.test(focus)),
-        refersBack: backReferences.some((p) => p.test(norm)),
         acts: acts.predict(features),
         programmes: named(programmeNames.find(norm)),
         deskNames: named(deskNames.find(norm)),
+        // Only a request is routed: these two are read when first asked for.
+        get refersBack() {
+          refersBack ??= backReferences.some((p) => p.test(norm));
+          return refersBack;
+        },
         // The desk is read from the whole message: the background says who is asking and for what.
-        deskModel: deskModel.predict(focus === norm ? features : featureIds(norm, tokens)),
+        get deskModel() {
+          desks ??= deskModel.predict(focus === norm ? features : featureIds(norm, tokens));
+          return desks;
+        },
       };
     },
     actEvidence(reading, act) {
