@@ -77,18 +77,14 @@ export async function loadContent(dir: string): Promise<Content> {
   const ruleFiles = intentFiles.filter((f) => !actsFiles.includes(f) && !kindsFiles.includes(f));
   const locatedIntents = ruleFiles.flatMap((f) => parseIntents(f, problems));
   const acts = parseActs(actsFiles, problems);
-  const questionCues: QuestionCues = {
-    kinds: [],
-    followUps: [],
-    backReferences: [],
-    synonyms: [],
-    fillers: [],
-  };
+  const questionCues = noQuestionCues();
   for (const f of kindsFiles) {
     const cues = parseQuestionKinds(f, problems);
     questionCues.kinds.push(...cues.kinds);
     questionCues.followUps.push(...cues.followUps);
     questionCues.backReferences.push(...cues.backReferences);
+    questionCues.tellMe.push(...cues.tellMe);
+    questionCues.askSomeone.push(...cues.askSomeone);
     questionCues.synonyms.push(...cues.synonyms);
     questionCues.fillers.push(...cues.fillers);
   }
@@ -451,9 +447,21 @@ function parseActs(files: RawFile[], problems: ContentProblem[]): ActExamples | 
   return validated.data.acts as ActExamples;
 }
 
+function noQuestionCues(): QuestionCues {
+  return {
+    kinds: [],
+    followUps: [],
+    backReferences: [],
+    tellMe: [],
+    askSomeone: [],
+    synonyms: [],
+    fillers: [],
+  };
+}
+
 function parseQuestionKinds(raw: RawFile, problems: ContentProblem[]): QuestionCues {
   const validated = parseValidated(raw.text, raw.file, 1, QuestionKindsFile, problems);
-  if (!validated) return { kinds: [], followUps: [], backReferences: [], synonyms: [], fillers: [] };
+  if (!validated) return noQuestionCues();
   // All of a kind's cues in one alternation: one regular expression a kind to run on each question.
   const compile = (m: Record<string, string[]>): RegExp[] => {
     const all = Object.values(m).flat();
@@ -463,6 +471,8 @@ function parseQuestionKinds(raw: RawFile, problems: ContentProblem[]): QuestionC
     kinds: validated.data.kinds.map((k) => ({ kind: k.kind, patterns: compile(k.patterns) })),
     followUps: compile(validated.data.follow_ups),
     backReferences: compile(validated.data.back_references),
+    tellMe: compile(validated.data.tell_me),
+    askSomeone: compile(validated.data.ask_someone),
     synonyms: Object.values(validated.data.synonyms).flat(),
     fillers: Object.values(validated.data.fillers).flat(),
   };

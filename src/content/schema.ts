@@ -221,6 +221,10 @@ export const QuestionKindsFile = z.strictObject({
   follow_ups: localized(z.array(regexSource), { required: false }).default({}),
   /** Words that point back at what the conversation was about ("that fund", "そちら", "ese programa"). */
   back_references: localized(z.array(regexSource), { required: false }).default({}),
+  /** Asking to be told a fact ("could you tell me", "教えていただけますか", "请问"): with a question word, a question. */
+  tell_me: localized(z.array(regexSource), { required: false }).default({}),
+  /** Asking to put the question to a person ("ask someone at JBIC", "担当の方に直接伺いたい"): not to the bot. */
+  ask_someone: localized(z.array(regexSource), { required: false }).default({}),
   /** Words that say nothing of what a question is about ("exactly", "actually"): the knowledge search skips them. */
   fillers: localized(z.array(text), { required: false }).default({}),
   /** Groups of words that mean the same in a question, per language: one matches an entry that has another. */

@@ -157,6 +157,10 @@ export interface QuestionCues {
   followUps: RegExp[];
   /** Words pointing back at the conversation's subject ("that fund", "そちら"). */
   backReferences: RegExp[];
+  /** Asking to be told a fact ("could you tell me…"): with a question word, a question however polite. */
+  tellMe: RegExp[];
+  /** Asking to put a question to a person rather than to the bot ("can I ask someone at METI directly?"). */
+  askSomeone: RegExp[];
   /** Groups of words that mean the same in a question (every language's groups together). */
   synonyms: string[][];
   /** Words the knowledge search skips (every language's together). */

@@ -14,9 +14,14 @@ export function say(
   );
 }
 
-/** One line per programme, from the programme files. */
-export function programmeList(content: Content, lang: ContentLang): string[] {
-  return content.programmes.map((p) => `• ${inLang(p.name, lang)} (${formatDate(p.source.date, lang)})`);
+/**
+ * One line per programme, from the programme files; `dated` adds its announcement's date. A reply that
+ * could not answer lists the names only: under "when is the next trade show?" a date reads as the answer.
+ */
+export function programmeList(content: Content, lang: ContentLang, dated = true): string[] {
+  return content.programmes.map((p) =>
+    dated ? `• ${inLang(p.name, lang)} (${formatDate(p.source.date, lang)})` : `• ${inLang(p.name, lang)}`,
+  );
 }
 
 // Fixed lists, not toLocaleString: that builds an Intl.DateTimeFormat per call (~0.1 ms each, on every reply).
@@ -69,7 +74,7 @@ export function clarifyText(content: Content, lang: ContentLang): string {
 export function fallbackText(content: Content, lang: ContentLang): string {
   return [
     say(content, lang, 'fallback'),
-    ...programmeList(content, lang),
+    ...programmeList(content, lang, false),
     '',
     say(content, lang, 'fallbackPerson'),
   ].join('\n');

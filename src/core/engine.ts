@@ -49,6 +49,8 @@ export const THRESHOLDS = {
   clarifyKindRatio: 0.75,
   /** The same topic in another programme matching this share of the question's terms makes it ambiguous. */
   clarifyTopicCoverage: 0.35,
+  /** A question in words every programme's entries use: a runner-up this close is as likely. */
+  clarifyGenericRatio: 0.5,
   /** A desk needs this routing score, else the request goes to triage. */
   minDeskScore: 0.9,
   /** An answer less likely right than this is not given: the bot offers a person instead. */
@@ -284,6 +286,9 @@ export function createEngine(deps: {
       );
     if (search.exact) addEvidence(score, because, 'ask', 1, 'an alternate question of an entry');
     else if (strong) addEvidence(score, because, 'ask', followUp !== null ? 0.15 : 0.05, 'knowledge match');
+    if (u.asksSomeone) addEvidence(score, because, 'request', 0.4, 'asks to put the question to a person');
+    // "Could you tell me which state it was?": however polite, a question the bot can answer.
+    if (strong && u.tellMe) addEvidence(score, because, 'ask', 0.5, 'asks to be told a fact');
     if (strong && kind && h1?.entry.answers.includes(kind))
       addEvidence(score, because, 'ask', 0.3, `a ${kind} question the entry answers`);
     if (elliptical) addEvidence(score, because, 'ask', 1, 'follow-up of the last question');
@@ -364,6 +369,8 @@ export function createEngine(deps: {
         !search.exact &&
         ((rival.score >= THRESHOLDS.clarifyRatio * h1.score && rival.coverage >= h1.coverage) ||
           sameTopicRivals.length > 0 ||
+          // Nothing in it that only one programme's entries say: "what was the MOU for?"
+          (!search.specific && rival.score >= THRESHOLDS.clarifyGenericRatio * h1.score) ||
           (kind !== null &&
             rival.entry.answers.includes(kind) &&
             h1.entry.answers.includes(kind) &&

@@ -26,6 +26,9 @@ const KIND_BIT = new Map(QUESTION_KINDS.map((k, i) => [k, 1 << i]));
 const KIND_BITS = (1 << QUESTION_KINDS.length) - 1;
 const OVERVIEW_BIT = 1 << QUESTION_KINDS.length;
 const SCHEME_SHIFT = QUESTION_KINDS.length + 1;
+/** A term no entry's title or body says (only questions or tags), and one the entries of several programmes say. */
+const NONE = -1;
+const SEVERAL = -2;
 const kindMask = (kinds: readonly QuestionKind[]) => kinds.reduce((m, k) => m | (KIND_BIT.get(k) ?? 0), 0);
 
 export interface Hit {
@@ -53,6 +56,12 @@ export interface SearchResult {
   knownShare: number;
   /** The question is, once normalised, one of an entry's alternate questions or its title. */
   exact: boolean;
+  /**
+   * A known term of the question is said (in a title or a body) by the entries of one programme only:
+   * "the Japan desk", "the fund". Without one, a question that names no programme ("what was the MOU
+   * for?") reads the same in every programme whose entries it matches.
+   */
+  specific: boolean;
 }
 
 /**
@@ -126,6 +135,10 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
   const surface = new Map<string, string>(); // surface word -> term, for typo correction
   // Alternate questions and titles, normalised without punctuation: an exact hit is authoritative.
   const exactQuestions = new Map<string, number>();
+  // The programme whose entries' titles and bodies say each term: its index, SEVERAL, or NONE.
+  const schemeOfEntry = new Map<string, number>();
+  for (const e of entries) if (!schemeOfEntry.has(e.scheme)) schemeOfEntry.set(e.scheme, schemeOfEntry.size);
+  const termScheme: number[] = [];
   let len = 0; // of the field being read
   const count = (term: string, word?: string) => {
     let id = termIds.get(term);
@@ -137,6 +150,7 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
       lastDoc.push(-1);
       counts.push(0);
       lastWord.push(undefined);
+      termScheme.push(NONE);
     }
     if (counts[id] === 0) fieldTerms.push(id);
     counts[id] = (counts[id] as number) + 1;
@@ -149,8 +163,10 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
   };
   for (let doc = 0; doc < n; doc++) {
     const entry = entries[doc] as KnowledgeEntry;
+    const scheme = schemeOfEntry.get(entry.scheme) as number;
     for (let f = 0; f < FIELDS.length; f++) {
       const field = FIELDS[f] as Field;
+      const says = field === 'title' || field === 'body';
       const start = fieldTerms.length;
       len = 0;
       for (const text of texts(entry[field])) {
@@ -165,6 +181,10 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
         const id = fieldTerms[i] as number;
         fieldCounts.push(counts[id] as number);
         counts[id] = 0;
+        if (says) {
+          const was = termScheme[id] as number;
+          termScheme[id] = was === NONE || was === scheme ? scheme : SEVERAL;
+        }
         if (lastDoc[id] !== doc) {
           lastDoc[id] = doc;
           df[id] = (df[id] as number) + 1;
@@ -415,6 +435,7 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
         unknown,
         knownShare,
         exact: exactDoc !== undefined,
+        specific: schemeOfEntry.size > 1 && knownIds.some((id) => (termScheme[id] as number) >= 0),
       };
     },
   };

@@ -29,6 +29,13 @@ export interface Reading {
    * scheme help foreign companies? if so we'd like to be matched" asks a fact, then asks for a person.
    */
   requestSentence: number;
+  /**
+   * The focus asks to be told something it names with a question word ("could you tell me which state
+   * it was?", "お名前を確認させていただけますでしょうか"), not for a person: a question however polite.
+   */
+  tellMe: boolean;
+  /** The message wants its question put to a person ("can I ask someone at METI directly?", "应该找谁？"). */
+  asksSomeone: boolean;
   kind: QuestionKind | null;
   /** Every kind of question the focus asks ("what does it do? who set it up?" asks two). */
   kinds: QuestionKind[];
@@ -149,6 +156,8 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
     patterns: k.patterns.map(lowerCasePattern),
   }));
   const followUps = content.questionCues.followUps.map(lowerCasePattern);
+  const tellMe = content.questionCues.tellMe.map(lowerCasePattern);
+  const askSomeone = content.questionCues.askSomeone.map(lowerCasePattern);
   const backReferences = content.questionCues.backReferences.map(lowerCasePattern);
 
   /** The kinds of question a text asks, most specific first (the order of the question-kinds file). */
@@ -165,13 +174,18 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
     return kind;
   };
 
+  /** A text that asks the bot to tell it something of a kind (who, which…): a question, not a request. */
+  const asksToBeTold = (text: string) =>
+    kindOf(text) !== null && tellMe.some((p) => p.test(text)) && !askSomeone.some((p) => p.test(text));
+
   function focusOf(norm: string): { focus: string; request: number } {
     if (norm.length < LONG_MESSAGE) return { focus: norm, request: 0 };
     const sentences = sentencesOf(norm);
     if (sentences.length < 2) return { focus: norm, request: 0 };
     const scored = sentences.map((s, i) => {
       const p = acts.predict(featureIds(s));
-      const request = p.find((x) => x.label === 'request')?.p ?? 0;
+      // "I'd like to ask about the MOU: which state was it?" is the question, not a request.
+      const request = asksToBeTold(s) ? 0 : (p.find((x) => x.label === 'request')?.p ?? 0);
       const want = (p.find((x) => x.label === 'ask')?.p ?? 0) + request;
       const asks = /[?？]/.test(s) || kindOf(s) !== null;
       const late = i === sentences.length - 1 ? 0.15 : 0;
@@ -215,6 +229,8 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         focusTokens,
         questions: questionsOf(focus),
         requestSentence,
+        tellMe: asksToBeTold(focus),
+        asksSomeone: askSomeone.some((p) => p.test(norm)),
         kind: asked[0] ?? null,
         kinds: asked,
         followUpCue: followUps.some((p) => p.test(focus)),

@@ -166,6 +166,25 @@ describe('engine: answers', () => {
     expect(r.suggestions.length).toBeGreaterThanOrEqual(2);
     expect(new Set(r.entries.map((id) => id.split('/')[0])).size).toBeGreaterThanOrEqual(2);
   });
+  it('asks which programme when nothing in the question is said by one programme only', () => {
+    for (const q of ['What was the aim of the memorandum?', '备忘录的目的是什么？']) {
+      const r = ask(q);
+      expect([q, r.action]).toEqual([q, 'clarify']);
+      expect(new Set(r.entries.map((id) => id.split('/')[0])).size).toBeGreaterThanOrEqual(2);
+    }
+    // A word that only one programme's entries say is enough to answer.
+    expect(ask('What does the Japan desk do?')).toMatchObject({
+      action: 'answer',
+      scheme: 'jbic-aguascalientes',
+    });
+  });
+  it('answers a question put politely as "I would like to ask about…", instead of opening a handoff', () => {
+    const r = ask(
+      'いつもお世話になっております。浜松の金属加工会社で海外営業を担当しております。JETROが中国の市政府と結んだ覚書について伺いたいのですが、相手はどちらの市でしたでしょうか。',
+    );
+    expect(r.action).toBe('answer');
+    expect(r.scheme).toBe('jetro-chongqing');
+  });
 });
 
 describe('engine: handoffs, smalltalk, fallback', () => {
@@ -203,6 +222,14 @@ describe('engine: handoffs, smalltalk, fallback', () => {
       expect(r.sources).toEqual([]);
       expect(r.offerDesk).toBe('general');
     }
+  });
+  it('lists the programmes without their dates when it cannot answer', () => {
+    // Under "will it rain in Chongqing on the day of the show?" a date in the list would read as the answer.
+    const r = ask('Will it rain in Chongqing next week?');
+    expect(r.action).toBe('fallback');
+    expect(r.text).toContain('Chongqing');
+    expect(r.text).not.toMatch(/\b(19|20)\d\d\b/);
+    expect(ask('help').text).toMatch(/2013/);
   });
 });
 

@@ -11,6 +11,8 @@ const reading = (over: Partial<Reading>): Reading => ({
   focusTokens: [],
   questions: [],
   requestSentence: 0,
+  tellMe: false,
+  asksSomeone: false,
   kind: null,
   kinds: [],
   followUpCue: false,

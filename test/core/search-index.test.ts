@@ -60,6 +60,11 @@ describe('search index', () => {
     const grouped = buildSearchIndex(content.knowledge, { synonyms: [['署名', '調印', '締結']] });
     expect(grouped.idf('署名')).toBe(plain.idf('署名'));
   });
+  it("says whether a question holds a word that only one programme's entries say", () => {
+    expect(search('What was the aim of the memorandum?').specific).toBe(false);
+    expect(search('Who was the governor of Aguascalientes?').specific).toBe(true);
+    expect(search('hot spring symposium').specific).toBe(true);
+  });
   it('skips filler words in a question', () => {
     const filled = buildSearchIndex(content.knowledge, { fillers: ['exactly'] });
     const r = filled.search(tokenize(normalise('what exactly did JETRO and Chongqing agree?')));

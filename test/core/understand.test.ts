@@ -1,0 +1,45 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { THRESHOLDS } from '../../src/core/engine.js';
+import { buildReader, type Reader } from '../../src/core/understand.js';
+import { realContent } from '../helpers.js';
+
+let reader: Reader;
+beforeAll(async () => {
+  reader = buildReader(await realContent());
+});
+
+describe('reader: asking to be told vs asking for a person', () => {
+  it('reads a polite "tell me" with a question word as asking the bot', () => {
+    for (const text of [
+      'Could you tell me when the Chongqing memorandum was signed?',
+      '覚書について伺いたいのですが、署名されたのはどなたでしたか。',
+      '署名者のお名前を確認させていただけますでしょうか。',
+      '请问备忘录是哪一年签署的？',
+      '¿Me podría decir quién firmó el memorando?',
+    ])
+      expect([text, reader.read(text).tellMe]).toEqual([text, true]);
+  });
+  it('does not read "tell me" without a question word, or "I heard", as asking to be told', () => {
+    for (const text of ['Please tell me more.', 'ファンドがあると伺いました。'])
+      expect([text, reader.read(text).tellMe]).toEqual([text, false]);
+  });
+  it('reads a question meant for a person as wanting a person, not as asking the bot', () => {
+    for (const text of [
+      'Who should we contact about the trade shows?',
+      '経産省の担当の方に直接伺いたいのですが、政策の狙いは何ですか。',
+      '应该找谁咨询展会的事？',
+      '¿A quién debemos contactar para el fondo?',
+    ]) {
+      const r = reader.read(text);
+      expect([text, r.asksSomeone, r.tellMe]).toEqual([text, true, false]);
+    }
+    expect(reader.read('When was the memorandum signed?').asksSomeone).toBe(false);
+  });
+  it('does not count a long message\'s polite "may I ask" sentence as a request for a person', () => {
+    const text =
+      'We are a parts maker in Shizuoka with two plants. Our bank mentioned the Aguascalientes agreement. I would like to ask which state government signed it with JBIC?';
+    const r = reader.read(text);
+    expect(r.tellMe).toBe(true);
+    expect(r.requestSentence).toBeLessThan(THRESHOLDS.requestSentence);
+  });
+});
