@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { fitCalibration } from '../core/confidence.js';
+import { fitCalibration, PRIOR_CALIBRATION, withConfidenceMaps } from '../core/confidence.js';
 import { createEngine } from '../core/engine.js';
 import { parseCases } from '../eval/cases.js';
 import { formatReport, runCases, summarise } from '../eval/run.js';
@@ -9,14 +9,17 @@ import type { CliCommand } from './io.js';
 
 /**
  * `eval FILE.jsonl… [--json]` measures the engine on evaluation cases; `eval --fit FILE…` fits the
- * evidence → confidence mapping on them and writes `models/calibration.json`.
+ * evidence → confidence mapping on them (the logistic models the engine decides with, then the map to
+ * the confidence it reports) and writes `models/calibration.json`; `eval --fit-map FILE…` refits only
+ * the maps, so the engine's replies stay exactly as they are.
  */
 export const runEval: CliCommand = async (args, io) => {
   const json = args.includes('--json');
   const fit = args.includes('--fit');
+  const fitMap = args.includes('--fit-map');
   const files = args.filter((a) => !a.startsWith('--'));
   if (files.length === 0) {
-    io.stderr.write('Usage: eval FILE.jsonl… [--json]  |  eval --fit FILE.jsonl…\n');
+    io.stderr.write('Usage: eval FILE.jsonl… [--json]  |  eval --fit|--fit-map FILE.jsonl…\n');
     return 2;
   }
   const loaded = await loadForCli(io);
@@ -30,9 +33,10 @@ export const runEval: CliCommand = async (args, io) => {
       return 2;
     }
   }
-  if (fit) {
-    // Fit on the engine's uncalibrated evidence: the calibration must not see itself.
-    const engine = createEngine({ content: { ...loaded, calibration: null } });
+  if (fit || fitMap) {
+    // Fit on the engine's uncalibrated evidence: the calibration must not see itself. A map alone is
+    // fitted on the replies the engine gives with its models (the map does not change them).
+    const engine = createEngine({ content: fit ? { ...loaded, calibration: null } : loaded });
     const samples = sets.flatMap((s) =>
       runCases(engine, s.cases, s.name).map((r) => ({
         action: r.reply.action,
@@ -40,10 +44,11 @@ export const runEval: CliCommand = async (args, io) => {
         right: r.pass,
       })),
     );
-    const calibration = fitCalibration(
-      samples,
-      `${files.map((f) => basename(f)).join(', ')} (${samples.length} replies)`,
-    );
+    const on = `${files.map((f) => basename(f)).join(', ')} (${samples.length} replies)`;
+    const current = loaded.calibration ?? PRIOR_CALIBRATION;
+    const calibration = fit
+      ? fitCalibration(samples, on)
+      : withConfidenceMaps({ ...current, fittedOn: `${current.fittedOn}; maps: ${on}` }, samples);
     const out = join(contentDir(io), 'models', 'calibration.json');
     await writeFile(out, `${JSON.stringify(calibration, null, 2)}\n`);
     io.stdout.write(

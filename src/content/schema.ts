@@ -247,7 +247,11 @@ export const CalibrationFile = z.strictObject({
   fittedOn: z.string(),
   models: z.record(
     z.string(),
-    z.strictObject({ bias: z.number(), weights: z.record(z.string(), z.number()) }),
+    z.strictObject({
+      bias: z.number(),
+      weights: z.record(z.string(), z.number()),
+      map: z.array(z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)])).optional(),
+    }),
   ),
 });
 

@@ -187,8 +187,16 @@ export interface Content {
   loadedAt: string;
 }
 
-/** Logistic models per action: confidence = sigmoid(bias + Σ weight × evidence). */
+/**
+ * Logistic models per action: p = sigmoid(bias + Σ weight × evidence), the engine's decision. The
+ * confidence reported is `map`(p) where a model has one: knots [p, confidence] of a non-decreasing
+ * piecewise-linear function, fitted on held-out replies so that a reported confidence is a lower bound
+ * of how often replies like it were right.
+ */
 export interface Calibration {
   fittedOn: string;
-  models: Record<string, { bias: number; weights: Record<string, number> }>;
+  models: Record<
+    string,
+    { bias: number; weights: Record<string, number>; map?: Array<[number, number]> | undefined }
+  >;
 }

@@ -418,7 +418,7 @@ export function createEngine(deps: {
       const intent = schemeRule?.rule.scheme === h1.entry.scheme ? schemeRule.rule.id : null;
       const confidence = confidenceOf(calibration, 'answer', evidence);
       // Not sure enough to answer: say what is covered and offer the desk that owns the likeliest entry.
-      if (confidence < THRESHOLDS.answerConfidence)
+      if (confidenceOf(calibration, 'answer', evidence, true) < THRESHOLDS.answerConfidence)
         return explained(
           why,
           { ...fallback(null, 1 - confidence, lang, rl), offerDesk: h1.entry.desk, entries: [h1.entry.id] },

@@ -26,6 +26,9 @@ const SETS = [
   { file: 'blind-confirm7.jsonl', cases: 150, floor: 0.92 },
   { file: 'blind-confirm8.jsonl', cases: 150, floor: 0.92 },
   { file: 'blind-confirm9.jsonl', cases: 160, floor: 0.88 },
+  { file: 'blind-confirm10.jsonl', cases: 165, floor: 0.87 },
+  // Japanese and Chinese only (and one English message): measured once, then tuned on.
+  { file: 'blind-dev10.jsonl', cases: 85, floor: 0.85, langs: ['en', 'ja', 'zh'] },
 ] as const;
 
 let content: Content;
@@ -33,16 +36,18 @@ beforeAll(async () => {
   content = await realContent();
 });
 
-describe.each(SETS)('blind set $file', ({ file, cases: size, floor }) => {
+describe.each(SETS)('blind set $file', (set) => {
+  const { file, cases: size, floor } = set;
+  const langs: readonly string[] = 'langs' in set ? set.langs : ['en', 'ja', 'es', 'zh'];
   const cases = parseCases(readFileSync(join(import.meta.dirname, file), 'utf8'), file);
-  it(`has ${size} cases in four languages`, () => {
+  it(`has ${size} cases in ${langs.join(', ')}`, () => {
     expect(cases).toHaveLength(size);
   });
   it(`passes at least ${floor * 100}% and never answers an out-of-scope message with a programme fact`, () => {
     const results = runCases(createEngine({ content }), cases, file);
     const s = summarise(results);
     console.log(formatReport(file, results, s).split('\n\nFailing cases')[0]);
-    for (const lang of ['en', 'ja', 'es', 'zh']) expect(s.perLang[lang]?.cases ?? 0, lang).toBeGreaterThan(0);
+    for (const lang of langs) expect(s.perLang[lang]?.cases ?? 0, lang).toBeGreaterThan(0);
     expect(s.pass / s.cases).toBeGreaterThanOrEqual(floor);
     expect(s.outOfScopeAnswered).toBeLessThanOrEqual(1);
   });
