@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, inject } from 'vitest';
+import { socketUrl } from './cluster.js';
 import type { PgServer } from './setup.js';
 
 /** The test server started by test/pg/setup.ts, or why there is none. */
@@ -25,8 +26,7 @@ const ready = (): PgServer & { ok: true } => {
 /** A URL on the test server for `database`, as `user` (optionally with a password). */
 export function urlFor(database: string, user?: string, password?: string): string {
   const s = ready();
-  const auth = `${encodeURIComponent(user ?? s.user)}${password !== undefined ? `:${encodeURIComponent(password)}` : ''}`;
-  return `postgresql://${auth}@/${database}?host=${s.socketDir}&port=${s.port}`;
+  return socketUrl(s, database, user ?? s.user, password);
 }
 
 const pools: pg.Pool[] = [];

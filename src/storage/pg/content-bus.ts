@@ -40,14 +40,27 @@ export async function createContentBus(deps: {
       }
     });
     c.on('error', (error) => {
+      // Before it listens, a failure is the connect's or the LISTEN's own, handled by whoever called.
+      if (client !== c) return;
       deps.logger.warn({ err: error }, 'content reload channel lost; listening again');
       client = undefined;
       c.end().catch(() => undefined);
-      if (!closed) timer = setTimeout(() => void listen().catch(() => undefined), deps.reconnectMs ?? 2_000);
+      listenLater();
     });
-    await c.connect();
-    await c.query(`LISTEN ${CHANNEL}`);
-    client = c;
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      c.end().catch(() => undefined);
+      throw error;
+    }
+    if (closed) await c.end().catch(() => undefined);
+    else client = c;
+  }
+  /** Listens again after a pause, and again after each failed try (the server may be down for a while). */
+  function listenLater(): void {
+    if (closed) return;
+    timer = setTimeout(() => void listen().catch(listenLater), deps.reconnectMs ?? 2_000);
   }
   await listen();
 
