@@ -23,6 +23,12 @@ export interface RecordingResult {
   ratio: number;
   /** The median over rounds of on ÷ off, each round's pair measured back to back: robust to a noisy round. */
   medianRatio: number;
+  /**
+   * CPU time of this process (both servers live in it, one under load at a time; the load generator is
+   * a child process) per request served, recording on and off, over all rounds: steadier than req/s,
+   * which moves by several percent from one round to the next on a shared machine.
+   */
+  cpuPerRequestUs: { on: number; off: number };
   /** Records the server with recording on wrote during the run. */
   recorded: number;
   store: { records: number; openMs: number; listAllMs: number; listDayMs: number; listReviewMs: number };
@@ -67,9 +73,16 @@ export async function benchRecording(
   ] as const;
   const on = await startSlackApp(opts.root, gen.apiUrl, dirs[0], true);
   const off = await startSlackApp(opts.root, gen.apiUrl, dirs[1], false);
+  const cpu = { on: { us: 0, requests: 0 }, off: { us: 0, requests: 0 } };
   const measure = async (app: RunningApp) => {
+    const from = process.cpuUsage();
     const r = await gen.load(`${app.url}/slack/events`, { seconds: opts.seconds, connections: 50 });
+    // The replies still being posted belong to this round's requests.
     await gen.settle();
+    const used = process.cpuUsage(from);
+    const side = cpu[app === on ? 'on' : 'off'];
+    side.us += used.user + used.system;
+    side.requests += r.rps * opts.seconds;
     return r;
   };
   for (const app of [off, on]) {
@@ -91,6 +104,7 @@ export async function benchRecording(
     ...results,
     ratio: mean(results.on) / mean(results.off),
     medianRatio: median(results.on.map((r, i) => r.rps / (results.off[i]?.rps ?? Number.NaN))),
+    cpuPerRequestUs: { on: cpu.on.us / cpu.on.requests, off: cpu.off.us / cpu.off.requests },
     recorded,
     store: await benchTurnStore(100_000),
     cpu: await benchRecordCpu(opts.root, 5_000),

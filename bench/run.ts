@@ -271,7 +271,12 @@ function recordingSection(rec: RecordingResult | undefined): string[] {
   return [
     '## Turn records',
     '',
-    `Slack path at saturation (50 connections), the same server with turn recording on and off, measured alternately: on ${rps(rec.on)} req/s, off ${rps(rec.off)} req/s; on ÷ off **${rec.ratio.toFixed(3)}** (median of the rounds' ratios ${rec.medianRatio.toFixed(3)}; the limit is 0.95). ${rec.recorded.toLocaleString('en')} turns recorded.`,
+    `Slack path at saturation (50 connections), the same server with turn recording on and off, measured alternately: on ${rps(rec.on)} req/s, off ${rps(rec.off)} req/s; on ÷ off **${rec.ratio.toFixed(3)}** (median of the rounds' ratios ${rec.medianRatio.toFixed(3)}; the limit is 0.95). ${rec.recorded.toLocaleString('en')} turns recorded.${
+      // Results written before this figure existed have none.
+      rec.cpuPerRequestUs
+        ? ` CPU per request served in those rounds: on ${rec.cpuPerRequestUs.on.toFixed(0)} µs, off ${rec.cpuPerRequestUs.off.toFixed(0)} µs, so recording takes **${((100 * (rec.cpuPerRequestUs.on - rec.cpuPerRequestUs.off)) / rec.cpuPerRequestUs.on).toFixed(1)}%** of a request's CPU (the limit, 5%).`
+        : ''
+    }`,
     '',
     `CPU per turn in one process (main thread and libuv's, so the file writes count), ${rec.cpu.turns.toLocaleString('en')} turns: the engine ${rec.cpu.engineUs.toFixed(0)} µs, recording the turn ${rec.cpu.recordUs.toFixed(0)} µs (${((100 * rec.cpu.recordUs) / rec.cpu.engineUs).toFixed(1)}% of the engine alone; the Slack path spends more per turn than the engine, see the req/s above).`,
     '',

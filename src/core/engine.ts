@@ -61,6 +61,9 @@ export const THRESHOLDS = {
   followUpTerms: 5,
 } as const;
 
+/** Entries answered besides the best one when a message asks several questions. */
+const MAX_ALSO = 2;
+
 /** Kinds of question only an entry that declares the kind can answer. */
 const PRECISE_KINDS = new Set<QuestionKind>(['how-much']);
 
@@ -425,9 +428,18 @@ export function createEngine(deps: {
           `ask: the best entry is below the answer threshold (${confidence})`,
           evidence,
         );
+      // "When was it announced? Which division is in charge?": each question its own entry, answered together.
+      const also = sameTopic
+        ? []
+        : u.questions
+            .map((sentence) => index.search(tokenize(sentence), searchOptions).hits[0])
+            .filter((h): h is Hit => isStrong(h) && h.entry.scheme === h1.entry.scheme)
+            .map((h) => h.entry)
+            .filter((e, i, all) => e !== h1.entry && all.indexOf(e) === i)
+            .slice(0, MAX_ALSO);
       return explained(
         why,
-        answer(h1, intent, confidence, lang),
+        answer(h1, intent, confidence, lang, also),
         sameTopic
           ? 'ask: the last question, on the same topic of the programme now named'
           : search.exact
@@ -529,9 +541,16 @@ export function createEngine(deps: {
     return [...hits.filter((h) => h.entry.scheme === named), ...hits.filter((h) => h.entry.scheme !== named)];
   }
 
-  function answer(hit: Hit, intent: string | null, confidence: number, lang: Lang): Reply {
+  function answer(
+    hit: Hit,
+    intent: string | null,
+    confidence: number,
+    lang: Lang,
+    also: KnowledgeEntry[] = [],
+  ): Reply {
     const e = hit.entry;
     const rl: ContentLang = e.body[lang] ? lang : 'en';
+    const answered = [e, ...also];
     const suggestions = e.related
       .map((id) => entries.get(id))
       .filter((x): x is KnowledgeEntry => x !== undefined)
@@ -542,13 +561,15 @@ export function createEngine(deps: {
         action: 'answer',
         intent: intent ?? answerIntent.get(e.scheme) ?? null,
         confidence,
-        text: answerText(content, e, lang, rl),
+        text: answered.map((x) => answerText(content, x, lang, x.body[rl] ? rl : 'en')).join('\n\n'),
         scheme: e.scheme,
-        sources: [e.source],
-        asOf: e.asOf,
-        suggestions,
+        sources: answered
+          .map((x) => x.source)
+          .filter((src, i, all) => all.findIndex((o) => o.title === src.title) === i),
+        asOf: answered.map((x) => x.asOf).sort()[0] ?? e.asOf,
+        suggestions: suggestions.filter((c) => !also.some((x) => choiceFor(x, rl).query === c.query)),
         offerDesk: e.desk,
-        entries: [e.id],
+        entries: answered.map((x) => x.id),
         replyLang: rl,
       },
       lang,

@@ -167,6 +167,17 @@ describe('engine: answers', () => {
     expect(r.suggestions.length).toBeGreaterThanOrEqual(2);
     expect(new Set(r.entries.map((id) => id.split('/')[0])).size).toBeGreaterThanOrEqual(2);
   });
+  it('answers each of two questions in one message from its own entry', () => {
+    const r = ask('When was the Chongqing memorandum signed? Which fields of cooperation does it list?');
+    expect(r.action).toBe('answer');
+    expect(r.entries).toEqual(['jetro-chongqing/signing', 'jetro-chongqing/cooperation-fields']);
+    expect(r.text).toMatch(/2013/);
+    expect(r.text.split('\n\n').length).toBeGreaterThanOrEqual(2);
+    // One source listed once, though both entries cite it.
+    expect(r.sources).toHaveLength(1);
+    // A single question gets its one entry.
+    expect(ask('When was the Chongqing memorandum signed?').entries).toEqual(['jetro-chongqing/signing']);
+  });
   it('asks which programme when nothing in the question is said by one programme only', () => {
     for (const q of ['What was the aim of the memorandum?', '备忘录的目的是什么？']) {
       const r = ask(q);
