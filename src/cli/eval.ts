@@ -48,7 +48,10 @@ export const runEval: CliCommand = async (args, io) => {
     const current = loaded.calibration ?? PRIOR_CALIBRATION;
     const calibration = fit
       ? fitCalibration(samples, on)
-      : withConfidenceMaps({ ...current, fittedOn: `${current.fittedOn}; maps: ${on}` }, samples);
+      : withConfidenceMaps(
+          { ...current, fittedOn: `${current.fittedOn.split('; maps: ')[0]}; maps: ${on}` },
+          samples,
+        );
     const out = join(contentDir(io), 'models', 'calibration.json');
     await writeFile(out, `${JSON.stringify(calibration, null, 2)}\n`);
     io.stdout.write(
