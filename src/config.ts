@@ -22,9 +22,16 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined || v === '' ? fallback : ['true', '1', 'yes'].includes(v)));
 
+/** A whole number in `[min, max]`; unset or empty (`PORT=`) is `fallback`. */
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number().int().min(min).max(max).default(fallback),
+  );
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  PORT: int(0, 65535, 3978),
   /** Interface to listen on. The local page is only served when this is a loopback address. */
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -47,7 +54,7 @@ const EnvSchema = z.object({
   /** Bearer token for `/admin` and `/metrics`; without it they are served only in local mode, on loopback. */
   MADOGUCHI_ADMIN_TOKEN: optionalString,
   /** Days turn records (and the texts kept for review) are kept before they are deleted. */
-  MADOGUCHI_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  MADOGUCHI_RETENTION_DAYS: int(1, 3650, 90),
   /** Key for pseudonymising user ids in turn records; without it a random key is kept in the store. */
   MADOGUCHI_PSEUDONYM_KEY: optionalString,
 });

@@ -21,6 +21,16 @@ describe('configuration', () => {
       dataDir: './data',
     });
   });
+  it('reads an empty number (PORT=) as unset, not as 0', () => {
+    expect(loadConfig({ PORT: '', MADOGUCHI_RETENTION_DAYS: ' ' })).toMatchObject({
+      port: 3978,
+      admin: { retentionDays: 90 },
+    });
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    expect(problems({ MADOGUCHI_RETENTION_DAYS: '0' })).toEqual([
+      expect.stringMatching(/^MADOGUCHI_RETENTION_DAYS: /),
+    ]);
+  });
   it('lists every problem at once, each with its variable', () => {
     expect(problems({ PORT: 'eighty', LOG_LEVEL: 'loud', SLACK_API_URL: 'not a url' })).toEqual([
       expect.stringMatching(/^PORT: /),
