@@ -13,6 +13,7 @@ import { confidenceOf, PRIOR_CALIBRATION } from './confidence.js';
 import type { Engine } from './engine-types.js';
 import { buildIntentRules, type IntentRules, type RuleMatch } from './intent-rules.js';
 import { type ConversationMemory, createConversationMemory } from './memory.js';
+import { normalise } from './normalize.js';
 import { routeRequest } from './route.js';
 import { buildSearchIndex, type Hit, questionKey, type SearchIndex } from './search-index.js';
 import { tokenize } from './tokenize.js';
@@ -60,6 +61,27 @@ export const THRESHOLDS = {
   /** A short message within this many terms can be an elliptical follow-up. */
   followUpTerms: 5,
 } as const;
+
+/** A message this short is one question: a name in it that no entry mentions is what it is about. */
+const SHORT_QUESTION = 160;
+/**
+ * Names as written: a capitalised Latin word of five letters or more, not opening a sentence. (Katakana
+ * words are mostly loanwords for common nouns, リゾート, ケース: not names.)
+ */
+const NAME_LIKE = /(?<=[^.!?。！？\s]\s+)[A-Z][a-z]{4,}\b/gu;
+
+/**
+ * The first name-like word of `text` whose every term the knowledge search did not know (`unknown`,
+ * after typo correction and synonyms), if any.
+ */
+function strangerIn(text: string, unknown: ReadonlySet<string>): string | undefined {
+  if (unknown.size === 0) return undefined;
+  for (const [word] of text.matchAll(NAME_LIKE)) {
+    const terms = tokenize(normalise(word)).map((t) => t.term);
+    if (terms.length > 0 && terms.every((t) => unknown.has(t))) return word;
+  }
+  return undefined;
+}
 
 /** Entries answered besides the best one when a message asks several questions. */
 const MAX_ALSO = 2;
@@ -397,6 +419,25 @@ export function createEngine(deps: {
             lang,
           ),
           'ask: entries of several programmes match as well',
+          evidence,
+        );
+      }
+      // "Does JETRO have an MOU with Guangdong too?": a short question naming a place or body no entry
+      // mentions asks about something the announcements do not cover.
+      const stranger =
+        !elliptical && inquiry.text.length <= SHORT_QUESTION
+          ? strangerIn(inquiry.text, new Set(search.unknown))
+          : undefined;
+      if (stranger !== undefined) {
+        const evidence = { act: p.ask, score: Math.log1p(h1.score) };
+        return explained(
+          why,
+          {
+            ...fallback(null, confidenceOf(calibration, 'fallback', evidence), lang, rl),
+            offerDesk: h1.entry.desk,
+            entries: [h1.entry.id],
+          },
+          `ask: it names something no entry mentions ("${stranger}")`,
           evidence,
         );
       }

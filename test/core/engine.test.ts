@@ -235,6 +235,15 @@ describe('engine: handoffs, smalltalk, fallback', () => {
       expect(r.offerDesk).toBe('general');
     }
   });
+  it('does not answer a short question about a place no entry mentions from the nearest entry', () => {
+    const r = ask('Has JETRO signed a similar memorandum with Sichuan province?');
+    expect(r.action).toBe('fallback');
+    expect(r.why?.decidedBy).toMatch(/Sichuan/);
+    // A person is offered instead: the desk of the nearest entry.
+    expect(r.offerDesk).toBeTruthy();
+    // A name the knowledge knows is no stranger.
+    expect(ask('Has JETRO signed a memorandum with Chongqing?').action).toBe('answer');
+  });
   it('lists the programmes without their dates when it cannot answer', () => {
     // Under "will it rain in Chongqing on the day of the show?" a date in the list would read as the answer.
     const r = ask('Will it rain in Chongqing next week?');
