@@ -12,8 +12,17 @@ import { benchDashboard, type DashboardResult } from './dashboard.js';
 import { benchRealContent, benchSynthetic, type EngineSizeResult } from './engine.js';
 import { benchGaps, type GapsBench } from './gaps.js';
 import { markdownTable } from './markdown.js';
-import { benchPgStore, type PgStoreBench, pgStoreSection } from './pg.js';
+import {
+  benchPgScale,
+  benchPgStore,
+  type PgScaleBench,
+  type PgStoreBench,
+  pgScaleSection,
+  pgStoreSection,
+} from './pg.js';
+import { benchPgSlack, type PgSlackBench, pgSlackSection } from './pg-slack.js';
 import { benchRecording, type RecordingResult } from './records.js';
+import { benchReplicas, type ReplicasBench, replicasSection } from './replicas.js';
 import { type LoadResult, startBareBolt, startLoadGenerator } from './slack.js';
 import { SIGNING_SECRET } from './slack-fixtures.js';
 import { benchStartup } from './startup.js';
@@ -83,6 +92,15 @@ async function main() {
   await ours.stop();
   log('slack path: turn recording on vs off');
   const recording = await benchRecording(gen, { root, seconds, rounds: quick ? 2 : 5 });
+  log('slack path: PostgreSQL vs lowdb');
+  const pgSlack = await benchPgSlack(gen, {
+    root,
+    seconds,
+    rounds: quick ? 2 : 4,
+    warmupSeconds: quick ? 1 : 3,
+  });
+  log('slack path: 1, 2 and 3 replicas on PostgreSQL');
+  const replicas = await benchReplicas(gen, { counts: [1, 2, 3], seconds, warmupSeconds: quick ? 1 : 3 });
   await gen.stop();
   await rm(dir, { recursive: true, force: true });
 
@@ -97,6 +115,15 @@ async function main() {
     warmup: quick ? 20 : 100,
     rounds: quick ? 1 : 3,
     concurrencies: [1, 10, 50],
+  });
+
+  log('tickets stored at scale: PostgreSQL vs lowdb');
+  const pgScale = await benchPgScale({
+    sizes: quick ? [10_000] : [100_000, 1_000_000],
+    ops: quick ? 200 : 1_000,
+    warmup: quick ? 20 : 100,
+    lowdbStored: quick ? 10_000 : 100_000,
+    log,
   });
 
   log('start-up and memory');
@@ -128,8 +155,11 @@ async function main() {
       largestBurst: { ours: burstOurs, bare: burstBare },
     },
     recording,
+    pgSlack,
+    replicas,
     store: stores,
     pgStore,
+    pgScale,
     startup,
     dashboard,
     gaps,
@@ -154,6 +184,9 @@ function report(r: {
   };
   store: StoreResult[];
   pgStore?: PgStoreBench;
+  pgScale?: PgScaleBench;
+  pgSlack?: PgSlackBench;
+  replicas?: ReplicasBench;
   startup: Awaited<ReturnType<typeof benchStartup>>;
   recording?: RecordingResult;
   dashboard?: DashboardResult;
@@ -229,6 +262,8 @@ function report(r: {
     `Largest burst acknowledged entirely within 3 s: ours ${r.slack.largestBurst.ours}, bare Bolt ${r.slack.largestBurst.bare} (tried up to 3,200).`,
     '',
     ...recordingSection(r.recording),
+    ...pgSlackSection(r.pgSlack),
+    ...replicasSection(r.replicas),
     '## Ticket store (lowdb snapshot + append-only journal, fsync per change)',
     '',
     ...markdownTable(
@@ -253,6 +288,7 @@ function report(r: {
     ),
     '',
     ...pgStoreSection(r.pgStore),
+    ...pgScaleSection(r.pgScale),
     '## Start-up and memory',
     '',
     `Process start to \`/readyz\` 200: ${r.startup.readyMs} ms with the trained models kept from an earlier start${r.startup.firstReadyMs ? `, ${r.startup.firstReadyMs} ms for the first start on an empty data directory (trains them)` : ''} (baseline, a bare node:http server started the same way: ${r.startup.bareMs} ms). Resident memory: ${r.startup.rssMbAfterStart.toFixed(0)} MB after start, ${r.startup.rssMbAt5k.toFixed(0)} MB after 5,000 inquiries, ${r.startup.rssMbAt10k.toFixed(0)} MB after 10,000.`,

@@ -43,7 +43,7 @@ import { createPgBulletinStore } from './tickets/pg-bulletins.js';
 import { createPgDeliveryQueue } from './tickets/pg-outbox.js';
 import { createPgTicketStore } from './tickets/pg-store.js';
 import { createTicketService } from './tickets/service.js';
-import { awaitingStaff } from './tickets/store.js';
+import { AWAITING_STAFF } from './tickets/store.js';
 
 export interface RunningApp {
   url: string;
@@ -376,7 +376,8 @@ export async function startApp(deps: {
   const refreshCounts = async () => {
     try {
       counts = {
-        open: await store.count({ where: awaitingStaff }),
+        // By the status column: a function would read every ticket stored (on PostgreSQL, every 5 s).
+        open: await store.count({ status: AWAITING_STAFF }),
         pendingDeliveries: (await outbox.pending()) + (await bulletinOutbox.pending()),
       };
       unreachable = undefined;

@@ -93,7 +93,9 @@ export function createPgTicketStore(opts: PgTicketStoreOptions): TicketStore {
     const params: unknown[] = [];
     const add = (column: string, value: unknown) => {
       params.push(value);
-      parts.push(`${column} = $${params.length}`);
+      parts.push(
+        Array.isArray(value) ? `${column} = ANY($${params.length})` : `${column} = $${params.length}`,
+      );
     };
     if (filter.desk) add('desk', filter.desk);
     if (filter.status) add('status', filter.status);

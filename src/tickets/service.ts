@@ -4,7 +4,7 @@ import type { Clock, DeskId, UserRef } from '../core/types.js';
 import { TicketError } from './errors.js';
 import { createNotifierRegistry, type NotifierRegistry } from './notifiers.js';
 import type { Actor, TicketService } from './service-types.js';
-import { awaitingStaff, type TicketStore } from './store.js';
+import { AWAITING_STAFF, awaitingStaff, type TicketStore } from './store.js';
 import type { Audience, Delivery, Ticket, TicketEvent, TicketEventType, TicketStatus } from './types.js';
 
 /** Which statuses each action may start from. */
@@ -279,7 +279,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService & {
     async remind() {
       const now = clock.now().getTime();
       const reminded: Ticket[] = [];
-      for (const t of await store.list({ where: awaitingStaff })) {
+      for (const t of await store.list({ status: AWAITING_STAFF })) {
         const interval = hours(deskOf(t.desk)?.reminderIntervalHours ?? 4);
         const due = (x: Readonly<Ticket>) => {
           const last = x.lastReminderAt ? Date.parse(x.lastReminderAt) : undefined;

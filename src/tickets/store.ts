@@ -3,7 +3,8 @@ import type { Ticket, TicketStatus } from './types.js';
 
 export interface TicketFilter {
   desk?: DeskId;
-  status?: TicketStatus;
+  /** One status, or any of several. */
+  status?: TicketStatus | readonly TicketStatus[];
   requester?: UserRef;
   /**
    * Any other condition, checked on the stored ticket before it is copied out: a query that selects
@@ -38,14 +39,19 @@ export function formatTicketId(n: number): string {
   return `MDG-${String(n).padStart(6, '0')}`;
 }
 
-/** Waiting for staff: nobody has claimed it since it was opened or reopened. */
-export const awaitingStaff = (ticket: Readonly<Ticket>): boolean =>
-  ticket.status === 'open' || ticket.status === 'reopened';
+/** The statuses of a ticket waiting for staff: nobody has claimed it since it was opened or reopened. */
+export const AWAITING_STAFF: readonly TicketStatus[] = ['open', 'reopened'];
+
+/** Waiting for staff (`AWAITING_STAFF`). A filter selects these with `{ status: AWAITING_STAFF }`. */
+export const awaitingStaff = (ticket: Readonly<Ticket>): boolean => AWAITING_STAFF.includes(ticket.status);
 
 export function matches(ticket: Ticket, filter: TicketFilter): boolean {
   return (
     (!filter.desk || ticket.desk === filter.desk) &&
-    (!filter.status || ticket.status === filter.status) &&
+    (!filter.status ||
+      (typeof filter.status === 'string'
+        ? ticket.status === filter.status
+        : filter.status.includes(ticket.status))) &&
     (!filter.requester || ticket.requester.userId === filter.requester) &&
     (!filter.where || filter.where(ticket))
   );

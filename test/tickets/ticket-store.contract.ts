@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TicketError } from '../../src/tickets/errors.js';
 import { createTicketService } from '../../src/tickets/service.js';
-import type { TicketStore } from '../../src/tickets/store.js';
+import { AWAITING_STAFF, type TicketStore } from '../../src/tickets/store.js';
 import { DESKS, openInput, registryOf, stubNotifier } from './fixtures.js';
 
 /**
@@ -215,6 +215,11 @@ export function ticketStoreContract(name: string, makeStore: () => Promise<Ticke
       expect(await store.count({ where: (t) => t.assignee === 'cli:jbic-staff' })).toBe(1);
       expect(await store.count({ desk: 'jbic', status: 'open' })).toBe(0);
       expect(await store.count()).toBe(2);
+      // Any of several statuses: what the readiness count and the reminders ask for.
+      expect(await store.count({ status: AWAITING_STAFF })).toBe(1);
+      expect(await store.count({ status: ['open', 'claimed'] })).toBe(2);
+      expect((await store.list({ status: ['claimed'] })).map((t) => t.id)).toEqual([a.id]);
+      expect(await store.count({ status: [] })).toBe(0);
       await store.close();
     });
 
