@@ -9,7 +9,7 @@ import { type RunningApp, startApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { markdownTable } from './markdown.js';
 import { startBenchPostgres } from './pg.js';
-import { type LoadGenerator, type LoadResult, startLoadGenerator } from './slack.js';
+import { type LoadGenerator, type LoadResult, saturateAlternately, startLoadGenerator } from './slack.js';
 import { SIGNING_SECRET } from './slack-fixtures.js';
 import { median } from './stats.js';
 
@@ -82,27 +82,12 @@ export async function benchPgSlack(
       await pgServer.freshDatabase(`bench_slack_${process.pid}`),
     );
     apps.push(onPg);
-    const cpu = { lowdb: { us: 0, requests: 0 }, pg: { us: 0, requests: 0 } };
-    const saturate = async (app: RunningApp) => {
-      const from = process.cpuUsage();
-      const r = await gen.load(`${app.url}/slack/events`, { seconds: opts.seconds, connections: 50 });
-      // The replies still being posted belong to this round's requests.
-      await gen.settle();
-      const used = process.cpuUsage(from);
-      const side = cpu[app === lowdb ? 'lowdb' : 'pg'];
-      side.us += used.user + used.system;
-      side.requests += r.rps * opts.seconds;
-      return r;
-    };
-    for (const app of [lowdb, onPg]) {
-      await gen.load(`${app.url}/slack/events`, { seconds: opts.warmupSeconds, connections: 50 });
-      await gen.settle();
-    }
-    const results = { lowdb: [] as LoadResult[], pg: [] as LoadResult[] };
-    for (let i = 0; i < opts.rounds; i++) {
-      results.lowdb.push(await saturate(lowdb));
-      results.pg.push(await saturate(onPg));
-    }
+    const rounds = await saturateAlternately(
+      gen,
+      { base: `${lowdb.url}/slack/events`, other: `${onPg.url}/slack/events` },
+      opts,
+    );
+    const results = { lowdb: rounds.base, pg: rounds.other };
     const fixed = async (app: RunningApp) => {
       const r = await gen.fixedRate(`${app.url}/slack/events`, { seconds: opts.seconds, rate: 200 });
       await gen.settle();
@@ -118,7 +103,7 @@ export async function benchPgSlack(
       ratio: mean(results.pg) / mean(results.lowdb),
       medianRatio: median(results.pg.map((r, i) => r.rps / (results.lowdb[i]?.rps ?? Number.NaN))),
       fixed200,
-      cpuPerRequestUs: { lowdb: cpu.lowdb.us / cpu.lowdb.requests, pg: cpu.pg.us / cpu.pg.requests },
+      cpuPerRequestUs: { lowdb: rounds.cpuPerRequestUs.base, pg: rounds.cpuPerRequestUs.other },
     };
   } finally {
     for (const app of apps) await app.stop();

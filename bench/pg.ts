@@ -1,6 +1,5 @@
 // Ticket open and claim throughput on PostgreSQL against the lowdb store, in the same run, on a temporary
 // PostgreSQL server (test/pg/setup.ts starts it as the tests do) made durable like a production one.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +13,7 @@ import type { Ticket } from '../src/tickets/types.js';
 import type { PgServer } from '../test/pg/setup.js';
 import startTestServer from '../test/pg/setup.js';
 import { markdownTable } from './markdown.js';
+import { spawnReplica, stopReplica } from './replica-process.js';
 import { fmt, type Summary, summarise } from './stats.js';
 import { benchStore, desks, ticket } from './tickets.js';
 
@@ -261,49 +261,29 @@ export type PgScaleBench =
     }
   | { skipped: string };
 
-const root = join(import.meta.dirname, '..');
-
 /** Starts a replica (test/pg/replica.ts: the app as main.ts starts it) on `env`; resolves its RSS once ready. */
 async function replicaRss(
   env: Record<string, string>,
 ): Promise<{ rssMb: number; readyMs: number; idleCpuPct: number }> {
   const dataDir = env.MADOGUCHI_DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'madoguchi-bench-replica-')));
   const began = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/pg/replica.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      MADOGUCHI_CONTENT_DIR: root,
-      MADOGUCHI_WATCH: 'false',
-      ...env,
-      MADOGUCHI_DATA_DIR: dataDir,
-    },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const replica = await spawnReplica(env, dataDir);
+  const { child } = replica;
   try {
-    const ready = await new Promise<{ url: string }>((ok, fail) => {
-      child.once('message', (m: { type: string; url: string }) => ok(m));
-      child.once('exit', (code) => fail(new Error(`the replica exited (${code}) before it was ready`)));
-    });
     const readyMs = Date.now() - began;
     // Past start-up: its first store probes and /readyz counts have run (every 5 s). Its CPU meanwhile,
     // serving nothing but /readyz once a second, is what the probes cost.
     const cpu0 = await cpuSeconds(child.pid as number);
     const t0 = Date.now();
     for (let i = 0; i < 10; i++) {
-      await fetch(`${ready.url}/readyz`).then((r) => r.arrayBuffer());
+      await fetch(`${replica.url}/readyz`).then((r) => r.arrayBuffer());
       await new Promise((r) => setTimeout(r, 1_000));
     }
     const idleCpuPct = (100 * ((await cpuSeconds(child.pid as number)) - cpu0)) / ((Date.now() - t0) / 1000);
     const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
     return { rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, readyMs, idleCpuPct };
   } finally {
-    const exited = new Promise((r) => child.once('exit', r));
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
+    await stopReplica(replica);
     if (!env.MADOGUCHI_DATA_DIR) await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -11,7 +11,7 @@ import { type RunningApp, startApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { loadContent } from '../src/content/load.js';
 import { createEngine } from '../src/core/engine.js';
-import type { LoadGenerator, LoadResult } from './slack.js';
+import { type LoadGenerator, type LoadResult, saturateAlternately } from './slack.js';
 import { SIGNING_SECRET } from './slack-fixtures.js';
 import { summarise } from './stats.js';
 
@@ -73,27 +73,12 @@ export async function benchRecording(
   ] as const;
   const on = await startSlackApp(opts.root, gen.apiUrl, dirs[0], true);
   const off = await startSlackApp(opts.root, gen.apiUrl, dirs[1], false);
-  const cpu = { on: { us: 0, requests: 0 }, off: { us: 0, requests: 0 } };
-  const measure = async (app: RunningApp) => {
-    const from = process.cpuUsage();
-    const r = await gen.load(`${app.url}/slack/events`, { seconds: opts.seconds, connections: 50 });
-    // The replies still being posted belong to this round's requests.
-    await gen.settle();
-    const used = process.cpuUsage(from);
-    const side = cpu[app === on ? 'on' : 'off'];
-    side.us += used.user + used.system;
-    side.requests += r.rps * opts.seconds;
-    return r;
-  };
-  for (const app of [off, on]) {
-    await gen.load(`${app.url}/slack/events`, { seconds: 2, connections: 50 });
-    await gen.settle();
-  }
-  const results = { on: [] as LoadResult[], off: [] as LoadResult[] };
-  for (let i = 0; i < opts.rounds; i++) {
-    results.off.push(await measure(off));
-    results.on.push(await measure(on));
-  }
+  const rounds = await saturateAlternately(
+    gen,
+    { base: `${off.url}/slack/events`, other: `${on.url}/slack/events` },
+    { seconds: opts.seconds, rounds: opts.rounds, warmupSeconds: 2 },
+  );
+  const results = { on: rounds.other, off: rounds.base };
   await on.recorder.flush();
   const recorded = (await on.turns.list()).length;
   await on.stop();
@@ -104,7 +89,7 @@ export async function benchRecording(
     ...results,
     ratio: mean(results.on) / mean(results.off),
     medianRatio: median(results.on.map((r, i) => r.rps / (results.off[i]?.rps ?? Number.NaN))),
-    cpuPerRequestUs: { on: cpu.on.us / cpu.on.requests, off: cpu.off.us / cpu.off.requests },
+    cpuPerRequestUs: { on: rounds.cpuPerRequestUs.other, off: rounds.cpuPerRequestUs.base },
     recorded,
     store: await benchTurnStore(100_000),
     cpu: await benchRecordCpu(opts.root, 5_000),

@@ -3,17 +3,15 @@
 // PostgreSQL, the proxy, the load generator), and a paper estimate of what one and N replicas serve.
 //
 // Alone: node --expose-gc --import tsx bench/replicas.ts [--quick]
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startProxy } from '../test/pg/proxy.js';
 import { markdownTable } from './markdown.js';
 import { cpuSeconds, startBenchPostgres } from './pg.js';
+import { type ReplicaProcess, spawnReplica, stopReplica } from './replica-process.js';
 import { type LoadGenerator, type LoadResult, startLoadGenerator } from './slack.js';
 import { SIGNING_SECRET } from './slack-fixtures.js';
-
-const root = join(import.meta.dirname, '..');
 
 /** CPU used during a measurement, in cores (1.00: one core busy the whole time). */
 export interface CpuShare {
@@ -87,44 +85,11 @@ async function cpuOf(pids: number[]): Promise<Map<number, number>> {
   return out;
 }
 
-interface Replica {
-  child: ChildProcess;
-  pid: number;
-  url: string;
-}
-
-/** A replica as test/pg/fleet.ts starts one (test/pg/replica.ts: the app as src/main.ts starts it). */
-async function startReplica(env: Record<string, string>, dirs: string[]): Promise<Replica> {
+/** A replica in a process of its own, its data in a new directory listed in `dirs` (removed at the end). */
+async function startReplica(env: Record<string, string>, dirs: string[]): Promise<ReplicaProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'madoguchi-bench-replica-'));
   dirs.push(dataDir);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/pg/replica.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      MADOGUCHI_CONTENT_DIR: root,
-      MADOGUCHI_DATA_DIR: dataDir,
-      MADOGUCHI_WATCH: 'false',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const ready = await new Promise<{ url: string; pid: number }>((ok, fail) => {
-    child.once('message', (m: { type: string; url: string; pid: number }) => ok(m));
-    child.once('exit', (code) => fail(new Error(`a replica exited (${code}) before it was ready`)));
-  });
-  return { child, ...ready };
-}
-
-async function stopReplica(r: Replica): Promise<void> {
-  if (r.child.exitCode !== null || r.child.signalCode !== null) return;
-  const exited = new Promise((ok) => r.child.once('exit', ok));
-  r.child.kill('SIGTERM');
-  const killer = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(killer);
+  return spawnReplica(env, dataDir);
 }
 
 // The paper estimate's assumptions (stated in the section).
@@ -146,8 +111,8 @@ export async function benchReplicas(
   const pgServer = await startBenchPostgres();
   if ('skipped' in pgServer) return pgServer;
   const dirs: string[] = [];
-  const replicas: Replica[] = [];
-  let active: Replica[] = [];
+  const replicas: ReplicaProcess[] = [];
+  let active: ReplicaProcess[] = [];
   const proxy = await startProxy(() => active.map((r) => r.url));
   try {
     const databaseUrl = await pgServer.freshDatabase(`bench_replicas_${process.pid}`);

@@ -38,6 +38,51 @@ export async function startBareBolt(apiUrl: string): Promise<SlackTarget> {
  * The load generator and the fake Slack Web API run in a child process, so the server under test has
  * its event loop (and a core) to itself, as it would behind Slack.
  */
+/** Two servers' saturation rounds, measured in alternation, with this process's CPU per request served. */
+export interface AlternatedRounds {
+  base: LoadResult[];
+  other: LoadResult[];
+  /**
+   * CPU time of this process (the servers under test live in it, one under load at a time; the load
+   * generator is a child process) per request served, over all rounds: steadier than req/s, which moves
+   * by several percent from one round to the next on a shared machine.
+   */
+  cpuPerRequestUs: { base: number; other: number };
+}
+
+/**
+ * Warms up `base` then `other` (`warmupSeconds` each), then `rounds` saturation rounds of `seconds` (50
+ * connections), `base` first in each; every round waits for its replies to be posted before the next.
+ */
+export async function saturateAlternately(
+  gen: LoadGenerator,
+  urls: { base: string; other: string },
+  opts: { seconds: number; rounds: number; warmupSeconds: number },
+): Promise<AlternatedRounds> {
+  for (const url of [urls.base, urls.other]) {
+    await gen.load(url, { seconds: opts.warmupSeconds, connections: 50 });
+    await gen.settle();
+  }
+  const out: AlternatedRounds = { base: [], other: [], cpuPerRequestUs: { base: 0, other: 0 } };
+  const cpu = { base: { us: 0, requests: 0 }, other: { us: 0, requests: 0 } };
+  for (let i = 0; i < opts.rounds; i++)
+    for (const side of ['base', 'other'] as const) {
+      const from = process.cpuUsage();
+      const r = await gen.load(urls[side], { seconds: opts.seconds, connections: 50 });
+      // The replies still being posted belong to this round's requests.
+      await gen.settle();
+      const used = process.cpuUsage(from);
+      cpu[side].us += used.user + used.system;
+      cpu[side].requests += r.rps * opts.seconds;
+      out[side].push(r);
+    }
+  out.cpuPerRequestUs = {
+    base: cpu.base.us / cpu.base.requests,
+    other: cpu.other.us / cpu.other.requests,
+  };
+  return out;
+}
+
 export interface LoadGenerator {
   /** Base URL of the loopback fake Slack Web API the servers under test post to. */
   apiUrl: string;

@@ -135,9 +135,10 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
   const surface = new Map<string, string>(); // surface word -> term, for typo correction
   // Alternate questions and titles, normalised without punctuation: an exact hit is authoritative.
   const exactQuestions = new Map<string, number>();
+  // Each programme's index, in the order first seen.
+  const schemeIds = new Map<string, number>();
+  for (const e of entries) if (!schemeIds.has(e.scheme)) schemeIds.set(e.scheme, schemeIds.size);
   // The programme whose entries' titles and bodies say each term: its index, SEVERAL, or NONE.
-  const schemeOfEntry = new Map<string, number>();
-  for (const e of entries) if (!schemeOfEntry.has(e.scheme)) schemeOfEntry.set(e.scheme, schemeOfEntry.size);
   const termScheme: number[] = [];
   let len = 0; // of the field being read
   const count = (term: string, word?: string) => {
@@ -163,7 +164,7 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
   };
   for (let doc = 0; doc < n; doc++) {
     const entry = entries[doc] as KnowledgeEntry;
-    const scheme = schemeOfEntry.get(entry.scheme) as number;
+    const scheme = schemeIds.get(entry.scheme) as number;
     for (let f = 0; f < FIELDS.length; f++) {
       const field = FIELDS[f] as Field;
       const says = field === 'title' || field === 'body';
@@ -261,8 +262,6 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
   // What the final scores read of each entry, in arrays: reading the entries' objects for every entry a
   // query touches cost more than the postings themselves at 10,000 entries.
   // One number an entry: its programme, whether it is an overview, and the kinds it answers (bits).
-  const schemeIds = new Map<string, number>();
-  for (const e of entries) if (!schemeIds.has(e.scheme)) schemeIds.set(e.scheme, schemeIds.size);
   const about = Int32Array.from(
     entries,
     (e) =>
@@ -435,7 +434,7 @@ export function buildSearchIndex(entries: KnowledgeEntry[], opts: SearchIndexOpt
         unknown,
         knownShare,
         exact: exactDoc !== undefined,
-        specific: schemeOfEntry.size > 1 && knownIds.some((id) => (termScheme[id] as number) >= 0),
+        specific: schemeIds.size > 1 && knownIds.some((id) => (termScheme[id] as number) >= 0),
       };
     },
   };

@@ -333,9 +333,21 @@ export function startLoad(submit: (key: string) => Promise<Outcome>, clients = 3
 }
 
 /**
- * After the load: nothing else came back (each request was saved, or its sender told it was not),
- * and the people told to try again do, with the same form, until it is saved.
+ * Runs every replica's periodic pass at once until exactly one of them ran it (the reminders' lock
+ * held by one); never more than one.
  */
+export async function expectOneRunsReminders(fleet: Fleet, withinMs: number): Promise<void> {
+  await until(
+    async () => {
+      const ran = await fleet.periodicEverywhere();
+      expect(ran).toBeLessThanOrEqual(1);
+      return ran === 1;
+    },
+    'one replica to run the reminders',
+    withinMs,
+  );
+}
+
 /**
  * Waits for every replica to report ready again (within `readyMs`), then for the load to be served
  * again: six more forms saved after that point.
@@ -347,6 +359,10 @@ export async function expectRecovered(fleet: Fleet, load: Load, readyMs: number)
   await until(() => load.count('ok') >= served + 6, 'requests served after the outage', 15_000);
 }
 
+/**
+ * After the load: nothing else came back (each request was saved, or its sender told it was not),
+ * and the people told to try again do, with the same form, until it is saved.
+ */
 export async function retryRefused(load: Load, submit: (key: string) => Promise<Outcome>): Promise<void> {
   const other = [...load.outcomes].filter(([, o]) => o[0] !== 'ok' && o[0] !== 'retry');
   expect(other).toEqual([]);

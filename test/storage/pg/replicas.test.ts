@@ -9,6 +9,7 @@ import { createPgTicketStore } from '../../../src/tickets/pg-store.js';
 import { until } from '../../helpers.js';
 import {
   DESK_CHANNEL,
+  expectOneRunsReminders,
   expectRecovered,
   expectWholeTickets,
   type Fleet,
@@ -83,17 +84,7 @@ describePg('three replicas behind a load balancer', () => {
 
     // Every replica runs its pass at the same moment, twice; one holds the lock each time (a round
     // where the holder's own timer pass was under way runs on none and is repeated).
-    for (let round = 0; round < 2; round++) {
-      await until(
-        async () => {
-          const ran = await fleet.periodicEverywhere();
-          expect(ran).toBeLessThanOrEqual(1);
-          return ran === 1;
-        },
-        'one replica to run the reminders',
-        15_000,
-      );
-    }
+    for (let round = 0; round < 2; round++) await expectOneRunsReminders(fleet, 15_000);
     const all = await fleet.drained();
     const reminded = all.find((t) => t.id === overdue.id);
     expect(reminded?.events.filter((e) => e.type === 'reminded')).toHaveLength(1);

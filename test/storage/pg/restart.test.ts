@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { until } from '../../helpers.js';
 import { type Cluster, startCluster } from '../../pg/cluster.js';
 import {
+  expectOneRunsReminders,
   expectRecovered,
   expectWholeTickets,
   type Fleet,
@@ -141,14 +142,6 @@ describePg('PostgreSQL stopped and started under load', () => {
       'every replica to listen for content reloads again',
       10_000,
     );
-    await until(
-      async () => {
-        const ran = await fleet.periodicEverywhere();
-        expect(ran).toBeLessThanOrEqual(1);
-        return ran === 1;
-      },
-      'one replica to run the reminders',
-      10_000,
-    );
+    await expectOneRunsReminders(fleet, 10_000);
   }, 50_000);
 });
