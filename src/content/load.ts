@@ -85,6 +85,7 @@ export async function loadContent(dir: string): Promise<Content> {
     questionCues.backReferences.push(...cues.backReferences);
     questionCues.tellMe.push(...cues.tellMe);
     questionCues.askSomeone.push(...cues.askSomeone);
+    questionCues.details.push(...cues.details);
     questionCues.synonyms.push(...cues.synonyms);
     questionCues.fillers.push(...cues.fillers);
   }
@@ -454,6 +455,7 @@ function noQuestionCues(): QuestionCues {
     backReferences: [],
     tellMe: [],
     askSomeone: [],
+    details: [],
     synonyms: [],
     fillers: [],
   };
@@ -473,6 +475,9 @@ function parseQuestionKinds(raw: RawFile, problems: ContentProblem[]): QuestionC
     backReferences: compile(validated.data.back_references),
     tellMe: compile(validated.data.tell_me),
     askSomeone: compile(validated.data.ask_someone),
+    details: validated.data.details.flatMap((d) =>
+      compile(d.patterns).map((pattern) => ({ detail: d.detail, pattern })),
+    ),
     synonyms: Object.values(validated.data.synonyms).flat(),
     fillers: Object.values(validated.data.fillers).flat(),
   };

@@ -231,6 +231,15 @@ export const QuestionKindsFile = z.strictObject({
   synonyms: localized(z.array(z.array(text).min(2, 'a synonym group needs at least two words')), {
     required: false,
   }).default({}),
+  /** Details a question can ask for that only an entry stating them answers ("the application deadline"). */
+  details: z
+    .array(
+      z.strictObject({
+        detail: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a detail id is lower case letters, digits and dashes'),
+        patterns: localized(z.array(regexSource), { required: false }),
+      }),
+    )
+    .default([]),
   kinds: z.array(
     z.strictObject({
       kind: z.enum(QUESTION_KINDS, { error: () => `expected one of ${QUESTION_KINDS.join(', ')}` }),

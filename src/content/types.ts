@@ -161,6 +161,11 @@ export interface QuestionCues {
   tellMe: RegExp[];
   /** Asking to put a question to a person rather than to the bot ("can I ask someone at METI directly?"). */
   askSomeone: RegExp[];
+  /**
+   * Details a question can ask for that an entry answers only when its text states them (an application
+   * deadline, fees, loan terms…): each with one expression that finds it in a question or an entry.
+   */
+  details: Array<{ detail: string; pattern: RegExp }>;
   /** Groups of words that mean the same in a question (every language's groups together). */
   synonyms: string[][];
   /** Words the knowledge search skips (every language's together). */

@@ -60,6 +60,8 @@ export const THRESHOLDS = {
   requestSentence: 0.7,
   /** A short message within this many terms can be an elliptical follow-up. */
   followUpTerms: 5,
+  /** A question for a detail (a deadline, fees): an entry this close to the top one that states it wins. */
+  detailRatio: 0.8,
 } as const;
 
 /** A message this short is one question: a name in it that no entry mentions is what it is about. */
@@ -259,7 +261,7 @@ export function createEngine(deps: {
           },
           ...search.hits.filter((h) => h.entry !== sameTopic),
         ]
-      : inNamedProgramme(search.hits, programmes.length === 1 ? scheme : null);
+      : inNamedProgramme(stating(search.hits, u.details), programmes.length === 1 ? scheme : null);
     why.entries = search.hits.map((h) => ({
       id: h.entry.id,
       score: round(h.score),
@@ -422,13 +424,17 @@ export function createEngine(deps: {
           evidence,
         );
       }
-      // "Does JETRO have an MOU with Guangdong too?": a short question naming a place or body no entry
-      // mentions asks about something the announcements do not cover.
+      // Not answered from the nearest entry, with the desk of that entry offered instead:
+      // "when is the application deadline?", a detail the best entry does not state (its date is the
+      // announcement's); "does JETRO have an MOU with Guangdong too?", a short question naming a place or
+      // body no entry mentions.
+      const unstated =
+        !search.exact && u.details.length > 0 && !reader.states(h1.entry, u.details) ? u.details : [];
       const stranger =
-        !elliptical && inquiry.text.length <= SHORT_QUESTION
+        unstated.length === 0 && !elliptical && inquiry.text.length <= SHORT_QUESTION
           ? strangerIn(inquiry.text, new Set(search.unknown))
           : undefined;
-      if (stranger !== undefined) {
+      if (unstated.length > 0 || stranger !== undefined) {
         const evidence = { act: p.ask, score: Math.log1p(h1.score) };
         return explained(
           why,
@@ -437,7 +443,9 @@ export function createEngine(deps: {
             offerDesk: h1.entry.desk,
             entries: [h1.entry.id],
           },
-          `ask: it names something no entry mentions ("${stranger}")`,
+          unstated.length > 0
+            ? `ask: it asks for ${unstated.join(', ')}, which the best entry does not state`
+            : `ask: it names something no entry mentions ("${stranger}")`,
           evidence,
         );
       }
@@ -577,6 +585,19 @@ export function createEngine(deps: {
    * Hits with those of the one programme the message names first: "the Japan desk's phone number" must
    * not be answered with another programme's contact entry because its words match better.
    */
+  /**
+   * "What is METI's phone number for the scheme?": among the entries nearly as good as the best, the first
+   * that states the detail asked for comes first.
+   */
+  function stating(hits: Hit[], details: readonly string[]): Hit[] {
+    const top = hits[0];
+    if (details.length === 0 || top === undefined || reader.states(top.entry, details)) return hits;
+    const better = hits.find(
+      (h) => h.score >= THRESHOLDS.detailRatio * top.score && reader.states(h.entry, details),
+    );
+    return better ? [better, ...hits.filter((h) => h !== better)] : hits;
+  }
+
   function inNamedProgramme(hits: Hit[], named: SchemeId | null): Hit[] {
     if (!named) return hits;
     return [...hits.filter((h) => h.entry.scheme === named), ...hits.filter((h) => h.entry.scheme !== named)];

@@ -1,4 +1,4 @@
-import type { Act, Content, Desk } from '../content/types.js';
+import type { Act, Content, Desk, KnowledgeEntry } from '../content/types.js';
 import { ACTS } from '../content/types.js';
 import { featureIds, textFeatures } from './features.js';
 import { foldTraditional } from './han-variants.js';
@@ -37,6 +37,11 @@ export interface Reading {
   /** The message wants its question put to a person ("can I ask someone at METI directly?", "应该找谁？"). */
   asksSomeone: boolean;
   kind: QuestionKind | null;
+  /**
+   * The particular details the focus asks for that only an entry stating them answers ("when is the
+   * deadline?" asks for a deadline, not for any date): ids from the question-kinds file's `details`.
+   */
+  details: string[];
   /** Every kind of question the focus asks ("what does it do? who set it up?" asks two). */
   kinds: QuestionKind[];
   /** The message opens like an elliptical follow-up ("and the fund?"). */
@@ -81,6 +86,8 @@ function cached<L extends string>(
 export interface Reader {
   read(text: string): Reading;
   actEvidence(reading: Reading, act: Act): string[];
+  /** Whether an entry's text, in any language, states one of `details` (a deadline, fees…). */
+  states(entry: KnowledgeEntry, details: readonly string[]): boolean;
 }
 
 /**
@@ -159,6 +166,12 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
   const tellMe = content.questionCues.tellMe.map(lowerCasePattern);
   const askSomeone = content.questionCues.askSomeone.map(lowerCasePattern);
   const backReferences = content.questionCues.backReferences.map(lowerCasePattern);
+  const details = content.questionCues.details.map((d) => ({
+    detail: d.detail,
+    pattern: lowerCasePattern(d.pattern),
+  }));
+  // The details each entry states, worked out the first time a question asks for one.
+  const entryDetails = new WeakMap<KnowledgeEntry, ReadonlySet<string>>();
 
   /** The kinds of question a text asks, most specific first (the order of the question-kinds file). */
   const kindsOf = (text: string): QuestionKind[] =>
@@ -232,6 +245,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         tellMe: asksToBeTold(focus),
         asksSomeone: askSomeone.some((p) => p.test(norm)),
         kind: asked[0] ?? null,
+        details: [...new Set(details.filter((d) => d.pattern.test(focus)).map((d) => d.detail))],
         kinds: asked,
         followUpCue: followUps.some((p) => p.test(focus)),
         acts: acts.predict(features),
@@ -251,6 +265,17 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
     },
     actEvidence(reading, act) {
       return acts.evidence(textFeatures(reading.focus), act);
+    },
+    states(entry, asked) {
+      let stated = entryDetails.get(entry);
+      if (!stated) {
+        const text = normalise(
+          [entry.title, entry.body, entry.questions, entry.tags].flatMap((m) => every(m)).join('\n'),
+        );
+        stated = new Set(details.filter((d) => d.pattern.test(text)).map((d) => d.detail));
+        entryDetails.set(entry, stated);
+      }
+      return asked.some((d) => stated.has(d));
     },
   };
 }

@@ -244,6 +244,21 @@ describe('engine: handoffs, smalltalk, fallback', () => {
     // A name the knowledge knows is no stranger.
     expect(ask('Has JETRO signed a memorandum with Chongqing?').action).toBe('answer');
   });
+  it('does not answer a question for a detail the best entry does not state, and offers its desk', () => {
+    // The entry on the Chongqing symposium dates it; it says nothing about the next one.
+    for (const q of [
+      'When is the next Japan-China hot spring symposium?',
+      '次回の日中温泉シンポジウムはいつですか？',
+    ]) {
+      const r = ask(q);
+      expect([q, r.action]).toEqual([q, 'fallback']);
+      expect(r.why?.decidedBy).toMatch(/next-event/);
+      expect(r.offerDesk).toBeTruthy();
+    }
+    // A detail the entry states is answered from it.
+    const phone = ask("What is METI's phone number for the global alliance scheme?");
+    expect(phone).toMatchObject({ action: 'answer', entries: ['meti-global-alliance/contact'] });
+  });
   it('lists the programmes without their dates when it cannot answer', () => {
     // Under "will it rain in Chongqing on the day of the show?" a date in the list would read as the answer.
     const r = ask('Will it rain in Chongqing next week?');

@@ -15,6 +15,7 @@ const reading = (over: Partial<Reading>): Reading => ({
   asksSomeone: false,
   kind: null,
   kinds: [],
+  details: [],
   followUpCue: false,
   refersBack: false,
   acts: [],

@@ -43,3 +43,36 @@ describe('reader: asking to be told vs asking for a person', () => {
     expect(r.requestSentence).toBeLessThan(THRESHOLDS.requestSentence);
   });
 });
+
+describe('reader: particular details a question asks for', () => {
+  it('reads the detail asked for in every language, once each', () => {
+    for (const [text, detail] of [
+      ['When is the application deadline for the fund?', 'deadline'],
+      ['ファンドの申込期限はいつまでですか？', 'deadline'],
+      ['¿Cuál es la fecha límite para solicitar?', 'deadline'],
+      ['基金的报名截止日期是什么时候？', 'deadline'],
+      ['Are there any fees for the matching service?', 'cost'],
+      ['融資の金利はどのくらいですか？', 'loan-terms'],
+      ['How many companies have been matched so far?', 'track-record'],
+      ['¿Sigue vigente el memorando?', 'validity'],
+      ['经济产业省的电话是多少？', 'contact-details'],
+      ['When is the next symposium?', 'next-event'],
+    ] as const)
+      expect([text, reader.read(text).details]).toEqual([text, [detail]]);
+  });
+  it('reads no detail in a question about what the announcements say', () => {
+    for (const text of [
+      'When was the memorandum signed?',
+      '温泉シンポジウムはいつ開催されましたか？',
+      'Who signed it?',
+    ])
+      expect([text, reader.read(text).details]).toEqual([text, []]);
+  });
+  it('knows which entries state a detail, in any of their languages', async () => {
+    const content = await realContent();
+    const contact = content.knowledge.find((e) => e.id === 'meti-global-alliance/contact');
+    if (!contact) throw new Error('the METI contact entry is missing');
+    expect(reader.states(contact, ['contact-details'])).toBe(true);
+    expect(reader.states(contact, ['deadline'])).toBe(false);
+  });
+});
