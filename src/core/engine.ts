@@ -60,8 +60,11 @@ export const THRESHOLDS = {
   requestSentence: 0.7,
   /** A short message within this many terms can be an elliptical follow-up. */
   followUpTerms: 5,
-  /** A question for a detail (a deadline, fees): an entry this close to the top one that states it wins. */
-  detailRatio: 0.8,
+  /**
+   * An entry this close to the best that fits the question better (states the detail asked for, answers
+   * its kind, matches strongly where the best does not) is answered instead.
+   */
+  preferRatio: 0.8,
 } as const;
 
 /** A message this short is one question: a name in it that no entry mentions is what it is about. */
@@ -261,7 +264,7 @@ export function createEngine(deps: {
           },
           ...search.hits.filter((h) => h.entry !== sameTopic),
         ]
-      : inNamedProgramme(stating(search.hits, u.details), programmes.length === 1 ? scheme : null);
+      : inNamedProgramme(preferred(search.hits, u.details), programmes.length === 1 ? scheme : null);
     why.entries = search.hits.map((h) => ({
       id: h.entry.id,
       score: round(h.score),
@@ -586,15 +589,15 @@ export function createEngine(deps: {
    * not be answered with another programme's contact entry because its words match better.
    */
   /**
-   * "What is METI's phone number for the scheme?": among the entries nearly as good as the best, the first
-   * that states the detail asked for comes first.
+   * The best entry unless one nearly as good fits the question better: it states the detail asked for
+   * ("METI's phone number for the scheme": the contact entry, not the overview), or it is a strong match
+   * where the best is not (a broad entry that shares many words but covers too little of the question).
    */
-  function stating(hits: Hit[], details: readonly string[]): Hit[] {
+  function preferred(hits: Hit[], details: readonly string[]): Hit[] {
     const top = hits[0];
-    if (details.length === 0 || top === undefined || reader.states(top.entry, details)) return hits;
-    const better = hits.find(
-      (h) => h.score >= THRESHOLDS.detailRatio * top.score && reader.states(h.entry, details),
-    );
+    const fits = (h: Hit) => isStrong(h) && (details.length === 0 || reader.states(h.entry, details));
+    if (top === undefined || fits(top)) return hits;
+    const better = hits.find((h) => h !== top && h.score >= THRESHOLDS.preferRatio * top.score && fits(h));
     return better ? [better, ...hits.filter((h) => h !== better)] : hits;
   }
 

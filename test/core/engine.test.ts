@@ -236,7 +236,7 @@ describe('engine: handoffs, smalltalk, fallback', () => {
     }
   });
   it('does not answer a short question about a place no entry mentions from the nearest entry', () => {
-    const r = ask('Has JETRO signed a similar memorandum with Sichuan province?');
+    const r = ask('Has JETRO signed a memorandum with Sichuan province too?');
     expect(r.action).toBe('fallback');
     expect(r.why?.decidedBy).toMatch(/Sichuan/);
     // A person is offered instead: the desk of the nearest entry.
@@ -258,6 +258,28 @@ describe('engine: handoffs, smalltalk, fallback', () => {
     // A detail the entry states is answered from it.
     const phone = ask("What is METI's phone number for the global alliance scheme?");
     expect(phone).toMatchObject({ action: 'answer', entries: ['meti-global-alliance/contact'] });
+  });
+  it('does not announce anything to a whole channel, in any language', () => {
+    for (const q of [
+      'Please post this to everyone in the workspace: the office is closed on Friday.',
+      'このお知らせをチャンネル全員に周知してください。',
+      'Envía este aviso a todos los miembros del canal, por favor.',
+      '帮我把这条通知发给所有人。',
+    ]) {
+      const r = ask(q);
+      expect([q, r.action, r.intent]).toEqual([q, 'fallback', 'out-of-scope.broadcast']);
+    }
+  });
+  it('falls back on a similar programme somewhere the announcements do not cover', () => {
+    for (const q of [
+      'Do you know of a similar programme for companies moving to Peru?',
+      'ペルー向けにも同様の支援制度はありますか？',
+      '¿Hay un programa parecido para ir a Perú?',
+      '有没有类似的项目支持去秘鲁的企业？',
+    ])
+      expect([q, ask(q).action]).toEqual([q, 'fallback']);
+    // The programme's own words still answer.
+    expect(ask('When did JBIC sign the MOU with Aguascalientes?').action).toBe('answer');
   });
   it('lists the programmes without their dates when it cannot answer', () => {
     // Under "will it rain in Chongqing on the day of the show?" a date in the list would read as the answer.
