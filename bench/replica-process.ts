@@ -34,6 +34,28 @@ export async function spawnReplica(env: Record<string, string>, dataDir: string)
   return { child, ...ready };
 }
 
+/**
+ * Resolves once the replica has nothing left of its start-up to do: the channels loaded after readiness
+ * are mounted (the Teams emulator imports botbuilder then, ~0.8 s of CPU) and its outbox has delivered
+ * what was queued before it started (/readyz shows no pending delivery). An idle replica is measured after.
+ */
+export async function settled(r: ReplicaProcess): Promise<void> {
+  await new Promise<void>((ok) => {
+    const on = (m: { type: string }) => {
+      if (m.type !== 'channels') return;
+      r.child.off('message', on);
+      ok();
+    };
+    r.child.on('message', on);
+    r.child.send({ type: 'channels' });
+  });
+  for (;;) {
+    const s = (await (await fetch(`${r.url}/readyz`)).json()) as { tickets?: { pendingDeliveries?: number } };
+    if (s.tickets?.pendingDeliveries === 0) return;
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+}
+
 /** SIGTERM, then SIGKILL after 10 s; resolves once it has exited. */
 export async function stopReplica(r: Pick<ReplicaProcess, 'child'>): Promise<void> {
   if (r.child.exitCode !== null || r.child.signalCode !== null) return;

@@ -2,7 +2,8 @@
  * One replica for the multi-process tests (test/storage/pg/replicas.test.ts): the app as src/main.ts
  * starts it, from the environment, with two durations shortened (`--lease-ms`, `--probe-ms`). Over IPC
  * it reports `{ type: 'ready', url, pid }` and runs the periodic pass on `{ type: 'periodic', id }`,
- * answering `{ type: 'periodic', id, ran }` (ran: whether this replica held the reminders' lock).
+ * answering `{ type: 'periodic', id, ran }` (ran: whether this replica held the reminders' lock), and
+ * answers `{ type: 'channels' }` with the same once the channels loaded after readiness are mounted.
  * SIGTERM stops it as main.ts does; SIGKILL is the crash the tests are about.
  */
 import { parseArgs } from 'node:util';
@@ -22,8 +23,12 @@ const app = await startApp({
   ...(values['probe-ms'] ? { probeMs: Number(values['probe-ms']) } : {}),
 });
 
-type Request = { type: 'periodic'; id: number };
+type Request = { type: 'periodic'; id: number } | { type: 'channels' };
 process.on('message', (m: Request) => {
+  if (m.type === 'channels') {
+    void app.channelsReady().then(() => process.send?.({ type: 'channels' }));
+    return;
+  }
   if (m.type !== 'periodic') return;
   app.periodic().then(
     (ran) => process.send?.({ type: 'periodic', id: m.id, ran }),
