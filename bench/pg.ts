@@ -277,8 +277,8 @@ async function replicaRss(
   const { child } = replica;
   try {
     const readyMs = Date.now() - began;
-    // Measured from readiness, the window used to hold the Teams emulator's import and the delivery of
-    // the notifications this bench's creates and claims queued (4 a ticket, 4,000 at 1,000 ops): 11–39%.
+    // Not from readiness: the first seconds after it hold the late channels' start-up and the delivery of
+    // the notifications this bench's creates and claims queued (4 a ticket), which measured 11–39% of a core.
     const ready = await cpuSeconds(child.pid as number);
     await settled(replica);
     const cpu0 = await cpuSeconds(child.pid as number);

@@ -2,6 +2,7 @@
 // for the benches that need the app in a process of its own.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { until } from '../test/helpers.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -49,11 +50,16 @@ export async function settled(r: ReplicaProcess): Promise<void> {
     r.child.on('message', on);
     r.child.send({ type: 'channels' });
   });
-  for (;;) {
-    const s = (await (await fetch(`${r.url}/readyz`)).json()) as { tickets?: { pendingDeliveries?: number } };
-    if (s.tickets?.pendingDeliveries === 0) return;
-    await new Promise((ok) => setTimeout(ok, 200));
-  }
+  await until(
+    async () => {
+      const s = (await (await fetch(`${r.url}/readyz`)).json()) as {
+        tickets?: { pendingDeliveries?: number };
+      };
+      return s.tickets?.pendingDeliveries === 0;
+    },
+    'the replica to deliver what was queued before it started',
+    120_000,
+  );
 }
 
 /** SIGTERM, then SIGKILL after 10 s; resolves once it has exited. */

@@ -61,8 +61,8 @@ export const THRESHOLDS = {
   /** A short message within this many terms can be an elliptical follow-up. */
   followUpTerms: 5,
   /**
-   * An entry this close to the best that fits the question better (states the detail asked for, answers
-   * its kind, matches strongly where the best does not) is answered instead.
+   * An entry this close to the best that fits the question better (states the detail asked for, or
+   * matches strongly where the best does not) is answered instead.
    */
   preferRatio: 0.8,
 } as const;
@@ -431,13 +431,12 @@ export function createEngine(deps: {
       // "when is the application deadline?", a detail the best entry does not state (its date is the
       // announcement's); "does JETRO have an MOU with Guangdong too?", a short question naming a place or
       // body no entry mentions.
-      const unstated =
-        !search.exact && u.details.length > 0 && !reader.states(h1.entry, u.details) ? u.details : [];
+      const unstated = !search.exact && u.details.length > 0 && !reader.states(h1.entry, u.details);
       const stranger =
-        unstated.length === 0 && !elliptical && inquiry.text.length <= SHORT_QUESTION
+        !unstated && !elliptical && inquiry.text.length <= SHORT_QUESTION
           ? strangerIn(inquiry.text, new Set(search.unknown))
           : undefined;
-      if (unstated.length > 0 || stranger !== undefined) {
+      if (unstated || stranger !== undefined) {
         const evidence = { act: p.ask, score: Math.log1p(h1.score) };
         return explained(
           why,
@@ -446,8 +445,8 @@ export function createEngine(deps: {
             offerDesk: h1.entry.desk,
             entries: [h1.entry.id],
           },
-          unstated.length > 0
-            ? `ask: it asks for ${unstated.join(', ')}, which the best entry does not state`
+          unstated
+            ? `ask: it asks for ${u.details.join(', ')}, which the best entry does not state`
             : `ask: it names something no entry mentions ("${stranger}")`,
           evidence,
         );
@@ -585,10 +584,6 @@ export function createEngine(deps: {
   }
 
   /**
-   * Hits with those of the one programme the message names first: "the Japan desk's phone number" must
-   * not be answered with another programme's contact entry because its words match better.
-   */
-  /**
    * The best entry unless one nearly as good fits the question better: it states the detail asked for
    * ("METI's phone number for the scheme": the contact entry, not the overview), or it is a strong match
    * where the best is not (a broad entry that shares many words but covers too little of the question).
@@ -601,6 +596,10 @@ export function createEngine(deps: {
     return better ? [better, ...hits.filter((h) => h !== better)] : hits;
   }
 
+  /**
+   * Hits with those of the one programme the message names first: "the Japan desk's phone number" must
+   * not be answered with another programme's contact entry because its words match better.
+   */
   function inNamedProgramme(hits: Hit[], named: SchemeId | null): Hit[] {
     if (!named) return hits;
     return [...hits.filter((h) => h.entry.scheme === named), ...hits.filter((h) => h.entry.scheme !== named)];
