@@ -8,6 +8,7 @@ import { createSeenStore } from '../shared/seen-store.js';
 import type { Channel, ChannelDeps, Route } from '../types.js';
 import { registerListeners } from './listeners/index.js';
 import { createSlackNotifier } from './notifier.js';
+import { createSlackPoster, slackClient } from './poster.js';
 
 const MAX_SKEW_SECONDS = 5 * 60;
 /** How long stopping waits for turns in flight. */
@@ -79,14 +80,20 @@ export async function createSlackChannel(deps: ChannelDeps): Promise<Channel> {
       };
     return channels.set;
   };
-  registerListeners(app, {
-    desk: deps.desk,
-    tickets: deps.tickets,
-    seen,
-    listen: slack.listen,
-    deskChannels,
-    logger: deps.logger.child({ channel: 'slack' }),
-  });
+  // Replies go out as JSON through the poster; reads and modals through Bolt's client.
+  const poster = createSlackPoster({ token: slack.botToken, apiUrl: slack.apiUrl });
+  registerListeners(
+    app,
+    {
+      desk: deps.desk,
+      tickets: deps.tickets,
+      seen,
+      listen: slack.listen,
+      deskChannels,
+      logger: deps.logger.child({ channel: 'slack' }),
+    },
+    slackClient(app.client, poster),
+  );
   app.error(async (error) => {
     deps.logger.error({ err: error }, 'slack listener failed');
   });
@@ -143,6 +150,7 @@ export async function createSlackChannel(deps: ChannelDeps): Promise<Channel> {
         ]);
         clearTimeout(timer);
       }
+      poster.close();
       seen.close?.();
     },
   };

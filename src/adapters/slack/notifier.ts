@@ -6,6 +6,7 @@ import type { DeliveryResult, Notifier } from '../../tickets/service-types.js';
 import type { Ticket } from '../../tickets/types.js';
 import { messageFor, ticketMessage, updateMessage } from './blocks.js';
 import { escapeMrkdwn } from './escape.js';
+import { createSlackPoster, slackClient } from './poster.js';
 
 export interface SlackCardRef {
   channel: string;
@@ -36,12 +37,15 @@ export function createSlackNotifier(deps: {
   content: () => Pick<Content, 'messages' | 'desks' | 'programmes'>;
   people: People;
 }): Notifier {
-  const client = new WebClient(deps.token, {
-    ...(deps.apiUrl ? { slackApiUrl: deps.apiUrl } : {}),
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: 10_000,
-  });
+  const client = slackClient(
+    new WebClient(deps.token, {
+      ...(deps.apiUrl ? { slackApiUrl: deps.apiUrl } : {}),
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: 10_000,
+    }),
+    createSlackPoster({ token: deps.token, apiUrl: deps.apiUrl, timeoutMs: 10_000 }),
+  );
   const deskOf = (t: Ticket) => deps.content().desks.desks.find((d) => d.id === t.desk);
 
   /**

@@ -1,4 +1,5 @@
-import type { ChatPostMessageArguments, WebClient } from '@slack/web-api';
+import type { ChatPostMessageArguments } from '@slack/web-api';
+import type { SlackClient } from './poster.js';
 
 const METADATA_TYPE = 'madoguchi_reply';
 
@@ -20,7 +21,7 @@ function uncertain(error: unknown): boolean {
  * message can only follow (the message it answers): a thread lists its oldest messages first.
  */
 export async function findPosted(
-  client: WebClient,
+  client: SlackClient,
   channel: string,
   thread: string | undefined,
   key: string,
@@ -47,9 +48,10 @@ export async function findPosted(
  * Posts a reply at most once. The message carries `key` in its metadata; when Slack's answer is lost
  * or a 5xx (the post may have landed), the thread is searched for the key before trying again, and
  * `checkFirst` does that before the first attempt (a platform retry of a turn that may have posted).
+ * A 429 is tried again after its Retry-After.
  */
 export async function postOnce(
-  client: WebClient,
+  client: SlackClient,
   message: ChatPostMessageArguments & { channel: string; thread_ts?: string },
   key: string,
   opts: { checkFirst?: boolean; after?: string; attempts?: number; waitMs?: number } = {},
@@ -70,7 +72,17 @@ export async function postOnce(
       } as ChatPostMessageArguments);
       return res.ts;
     } catch (error) {
-      if (attempt >= attempts || !uncertain(error)) throw error;
+      if (attempt >= attempts) throw error;
+      const retryAfter = (error as { code?: string; retryAfter?: number }).retryAfter;
+      if (
+        (error as { code?: string }).code === 'slack_webapi_rate_limited_error' &&
+        retryAfter !== undefined
+      ) {
+        // Refused, so not posted: try again once Slack's Retry-After has passed.
+        await new Promise((r) => setTimeout(r, retryAfter * 1000));
+        continue;
+      }
+      if (!uncertain(error)) throw error;
       await new Promise((r) => setTimeout(r, (opts.waitMs ?? 400) * 2 ** (attempt - 1)));
       const earlier = await earlierPost();
       if (earlier) return earlier;

@@ -1,9 +1,11 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ApiCall {
   method: string;
   params: Record<string, unknown>;
+  /** The request's headers (content type, authorization). */
+  headers: IncomingHttpHeaders;
 }
 
 /** How the fake answers one call it is told to fail (or, with status 200, to slow down). */
@@ -21,6 +23,8 @@ export interface Failure {
   hang?: boolean;
   /** With status 200: answers as usual, this much later (a slow Slack). */
   delayMs?: number;
+  /** With status 200: answers `{ ok: false, error }` (a platform error) instead. */
+  error?: string;
 }
 
 export interface FakeMessage {
@@ -62,13 +66,18 @@ export async function startFakeSlack() {
       if ((req.headers['content-type'] ?? '').includes('json'))
         Object.assign(params, JSON.parse(raw || '{}'));
       else for (const [k, v] of new URLSearchParams(raw)) params[k] = /^[[{]/.test(v) ? JSON.parse(v) : v;
-      calls.push({ method, params });
+      calls.push({ method, params, headers: req.headers });
       const queue = failures.get(method) ?? [];
       const at = queue.findIndex((f) => f.channel === undefined || f.channel === params.channel);
       const fail = at >= 0 ? queue.splice(at, 1)[0] : undefined;
       if (fail?.hang) {
         if (fail.accept && method === 'chat.postMessage') post(params);
         hung.push(res);
+        return;
+      }
+      if (fail?.status === 200 && fail.error) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: false, error: fail.error }));
         return;
       }
       if (fail?.status === 200) {

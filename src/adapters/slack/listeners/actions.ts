@@ -1,10 +1,10 @@
-import type { WebClient } from '@slack/web-api';
 import { DeskError } from '../../../desk/errors.js';
 import type { DeskRequest } from '../../../desk/types.js';
 import { ActPayload, parsePayload } from '../../../present/payloads.js';
 import { ticketCardView } from '../../../present/views.js';
 import { ACTION, handoffModal, messageFor, resolveModal } from '../blocks.js';
 import { postOnce } from '../post.js';
+import type { SlackClient } from '../poster.js';
 import { type SlackDeps, slackRequest, ticketLang } from './deps.js';
 
 /** The fields of a block_actions payload the bot reads. */
@@ -26,7 +26,7 @@ interface ActionArgs {
   ack: () => Promise<void>;
   action: SlackAction;
   body: SlackActionBody;
-  client: WebClient;
+  client: SlackClient;
 }
 
 /**
@@ -105,7 +105,7 @@ export function onAction(deps: SlackDeps) {
 /** Resolve asks for the note to the company first; Cancel on that modal resolves nothing. */
 async function openResolve(
   deps: SlackDeps,
-  client: WebClient,
+  client: SlackClient,
   req: DeskRequest,
   body: SlackActionBody,
   action: SlackAction,

@@ -1,11 +1,11 @@
-import type { WebClient } from '@slack/web-api';
 import { stringsFor } from '../../../present/strings.js';
 import { escapeMrkdwn } from '../escape.js';
+import type { SlackClient } from '../poster.js';
 import type { SlackDeps } from './deps.js';
 
 interface JoinArgs {
   event: { user: string; channel: string };
-  client: WebClient;
+  client: SlackClient;
   context: { botUserId?: string };
 }
 

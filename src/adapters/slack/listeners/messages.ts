@@ -1,8 +1,8 @@
-import type { WebClient } from '@slack/web-api';
 import { messageFor } from '../blocks.js';
 import { fromSlack } from '../escape.js';
 import type { SlackCardRef } from '../notifier.js';
 import { postOnce } from '../post.js';
+import type { SlackClient } from '../poster.js';
 import { type SlackDeps, slackRequest } from './deps.js';
 
 /** The fields of a Slack message event (or app_mention) the bot reads. */
@@ -50,7 +50,7 @@ export type MessageOutcome =
  */
 export async function handleUserMessage(
   deps: SlackDeps,
-  client: WebClient,
+  client: SlackClient,
   m: SlackUserMessage,
   delivery: Delivery,
 ): Promise<MessageOutcome> {
@@ -68,7 +68,7 @@ export async function handleUserMessage(
  */
 async function begin(
   deps: SlackDeps,
-  client: WebClient,
+  client: SlackClient,
   keys: string[],
   req: ReturnType<typeof slackRequest>,
   at: { channel: string; user: string; delivery: Delivery },
@@ -84,7 +84,7 @@ async function begin(
 
 async function handle(
   deps: SlackDeps,
-  client: WebClient,
+  client: SlackClient,
   m: SlackUserMessage,
   delivery: Delivery,
 ): Promise<MessageOutcome> {
@@ -163,7 +163,7 @@ async function handle(
 /** A notice only the person sees; when even that cannot be posted, the log has it. */
 async function tellPrivately(
   deps: SlackDeps,
-  client: WebClient,
+  client: SlackClient,
   channel: string,
   user: string,
   notice: Parameters<typeof messageFor>[0],
@@ -178,7 +178,7 @@ async function tellPrivately(
 interface EventArgs<E> {
   event: E;
   body: { event_id?: string };
-  client: WebClient;
+  client: SlackClient;
   context: { retryNum?: number; botUserId?: string };
 }
 

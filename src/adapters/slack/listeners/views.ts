@@ -1,8 +1,8 @@
-import type { WebClient } from '@slack/web-api';
 import { DeskError } from '../../../desk/errors.js';
 import { HandoffModalMeta, parsePayload, ResolveModalMeta } from '../../../present/payloads.js';
 import { stringsFor } from '../../../present/strings.js';
 import { messageFor } from '../blocks.js';
+import type { SlackClient } from '../poster.js';
 import { type SlackDeps, slackRequest, ticketLang } from './deps.js';
 
 interface ViewArgs {
@@ -13,7 +13,7 @@ interface ViewArgs {
     state: { values: Record<string, Record<string, { value?: string | null }>> };
   };
   body: { user: { id: string; name?: string } };
-  client: WebClient;
+  client: SlackClient;
 }
 
 const inputOf = (view: ViewArgs['view'], block: string) => view.state.values[block]?.value?.value ?? '';

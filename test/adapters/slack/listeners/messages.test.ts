@@ -1,3 +1,4 @@
+import { WebAPIRateLimitedError } from '@slack/web-api';
 import { describe, expect, it } from 'vitest';
 import {
   handleUserMessage,
@@ -276,6 +277,18 @@ describe('handleUserMessage', () => {
     ).toBe('answered');
     expect(slack.messages.filter((m) => m.thread_ts === event.ts)).toHaveLength(1);
     expect(slack.of('chat.postMessage')).toHaveLength(1);
+  });
+
+  it('posts the reply once after a 429, when its Retry-After has passed, without looking for an earlier post', async () => {
+    const slack = fakeClient();
+    slack.failNext('chat.postMessage', new WebAPIRateLimitedError(0));
+    const event = mentionEvent('What is SBIC?');
+    expect(
+      await onAppMention(f.deps)({ event, body: { event_id: 'EvLimited' }, client: slack.client, context }),
+    ).toBe('answered');
+    expect(slack.of('chat.postMessage')).toHaveLength(2);
+    expect(slack.messages.filter((m) => m.thread_ts === event.ts)).toHaveLength(1);
+    expect(slack.of('conversations.replies')).toEqual([]);
   });
 
   it('tells the person privately when the reply cannot be posted, and lets Slack’s retry try again', async () => {
