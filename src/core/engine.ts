@@ -232,7 +232,13 @@ export function createEngine(deps: {
       !entries.has(`${scheme}/${lastEntry.topic}`);
     let search =
       elliptical && ctx?.question && (movedOn || !isStrong(current.hits[0]))
-        ? index.search([...tokenize(ctx.question), ...u.focusTokens], searchOptions)
+        ? index.search(
+            [
+              ...tokenize(movedOn ? reader.unnamed(ctx.question, lastEntry.scheme) : ctx.question),
+              ...u.subjectTokens,
+            ],
+            searchOptions,
+          )
         : current;
     // Background around the question ("…, I need it for a report") dilutes it: when the whole focus
     // answers nothing well, the sentence that asks is read on its own.
@@ -321,6 +327,9 @@ export function createEngine(deps: {
     if (strong && u.tellMe) addEvidence(score, because, 'ask', 0.5, 'asks to be told a fact');
     if (strong && kind && h1?.entry.answers.includes(kind))
       addEvidence(score, because, 'ask', 0.3, `a ${kind} question the entry answers`);
+    // "Which division at METI is in charge of this?": a detail the entry states is a question it answers.
+    if (strong && u.details.length > 0 && reader.states(h1.entry, u.details))
+      addEvidence(score, because, 'ask', 0.2, `asks for ${u.details.join(', ')}, which the entry states`);
     if (elliptical) addEvidence(score, because, 'ask', 1, 'follow-up of the last question');
     // "What date was that?" inside a conversation: a question word about the conversation's subject.
     else if (followUp !== null && kind !== null && terms <= THRESHOLDS.followUpTerms)
@@ -427,11 +436,23 @@ export function createEngine(deps: {
           evidence,
         );
       }
+      // "When was it announced? Which division is in charge?": each question its own entry, answered together.
+      const also = sameTopic
+        ? []
+        : u.questions
+            .map((sentence) => index.search(tokenize(sentence), searchOptions).hits[0])
+            .filter((h): h is Hit => isStrong(h) && h.entry.scheme === h1.entry.scheme)
+            .map((h) => h.entry)
+            .filter((e, i, all) => e !== h1.entry && all.indexOf(e) === i)
+            .slice(0, MAX_ALSO);
       // Not answered from the nearest entry, with the desk of that entry offered instead:
-      // "when is the application deadline?", a detail the best entry does not state (its date is the
-      // announcement's); "does JETRO have an MOU with Guangdong too?", a short question naming a place or
-      // body no entry mentions.
-      const unstated = !search.exact && u.details.length > 0 && !reader.states(h1.entry, u.details);
+      // "when is the application deadline?", a detail no entry of the answer states (the best one's date
+      // is the announcement's); "does JETRO have an MOU with Guangdong too?", a short question naming a
+      // place or body no entry mentions.
+      const unstated =
+        !search.exact &&
+        u.details.length > 0 &&
+        ![h1.entry, ...also].some((e) => reader.states(e, u.details));
       const stranger =
         !unstated && !elliptical && inquiry.text.length <= SHORT_QUESTION
           ? strangerIn(inquiry.text, new Set(search.unknown))
@@ -479,15 +500,6 @@ export function createEngine(deps: {
           `ask: the best entry is below the answer threshold (${confidence})`,
           evidence,
         );
-      // "When was it announced? Which division is in charge?": each question its own entry, answered together.
-      const also = sameTopic
-        ? []
-        : u.questions
-            .map((sentence) => index.search(tokenize(sentence), searchOptions).hits[0])
-            .filter((h): h is Hit => isStrong(h) && h.entry.scheme === h1.entry.scheme)
-            .map((h) => h.entry)
-            .filter((e, i, all) => e !== h1.entry && all.indexOf(e) === i)
-            .slice(0, MAX_ALSO);
       return explained(
         why,
         answer(h1, intent, confidence, lang, also),

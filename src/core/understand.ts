@@ -46,6 +46,11 @@ export interface Reading {
   kinds: QuestionKind[];
   /** The message opens like an elliptical follow-up ("and the fund?"). */
   followUpCue: boolean;
+  /**
+   * The focus's tokens without its follow-up cue: of "同じ質問を重慶の方で", what the follow-up is about
+   * (重慶), added to the last question's words when that question is asked again. Read when first asked for.
+   */
+  readonly subjectTokens: Token[];
   /** The message points back at the conversation's subject ("that fund", "そちらの窓口"); read when first asked for. */
   readonly refersBack: boolean;
   acts: Array<{ label: Act; p: number }>;
@@ -88,6 +93,8 @@ export interface Reader {
   actEvidence(reading: Reading, act: Act): string[];
   /** Whether an entry's text, in any language, states one of `details` (a deadline, fees…). */
   states(entry: KnowledgeEntry, details: readonly string[]): boolean;
+  /** A text with the names of a programme taken out: the rest of a question asked about it. */
+  unnamed(text: string, scheme: SchemeId): string;
 }
 
 /**
@@ -102,7 +109,9 @@ function readable(text: string): { norm: string; lang: Lang } {
 
 /** Long messages are split into sentences and read for the one that asks. */
 const LONG_MESSAGE = 90;
-const SENTENCE = /[^.!?。！？\n]+[.!?。！？]*/gu;
+const SENTENCE = /[^.!?。！？\n]+[.!?。！？]*[」』”"]?/gu;
+/** A quotation in a message: 「…」, 『…』, “…” or "…". */
+const QUOTATION = /[「『“"]([^「」『』“”"]{6,})[」』”"]/gu;
 /** Cap on knowledge questions used to train the act model (a 10,000-entry base needs no more). */
 const MAX_ASK_EXAMPLES = 4000;
 
@@ -163,6 +172,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
     patterns: k.patterns.map(lowerCasePattern),
   }));
   const followUps = content.questionCues.followUps.map(lowerCasePattern);
+  const followUpCues = content.questionCues.followUps.map((p) => new RegExp(p.source, `${p.flags}g`));
   const tellMe = content.questionCues.tellMe.map(lowerCasePattern);
   const askSomeone = content.questionCues.askSomeone.map(lowerCasePattern);
   const backReferences = content.questionCues.backReferences.map(lowerCasePattern);
@@ -187,22 +197,28 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
     return kind;
   };
 
+  /** "Please tell me…", not "please let me ask the desk…". */
+  const tellsMe = (text: string) => tellMe.some((p) => p.test(text)) && !askSomeone.some((p) => p.test(text));
   /** A text that asks the bot to tell it something of a kind (who, which…): a question, not a request. */
-  const asksToBeTold = (text: string) =>
-    kindOf(text) !== null && tellMe.some((p) => p.test(text)) && !askSomeone.some((p) => p.test(text));
+  const asksToBeTold = (text: string) => kindOf(text) !== null && tellsMe(text);
 
   function focusOf(norm: string): { focus: string; request: number } {
     if (norm.length < LONG_MESSAGE) return { focus: norm, request: 0 };
     const sentences = sentencesOf(norm);
     if (sentences.length < 2) return { focus: norm, request: 0 };
+    const asking = sentences.map((s) => /[?？]/.test(s) || kindOf(s) !== null);
+    const anyAsks = asking.includes(true);
     const scored = sentences.map((s, i) => {
       const p = acts.predict(featureIds(s));
-      // "I'd like to ask about the MOU: which state was it?" is the question, not a request.
+      // "I'd like to ask about the MOU: which state was it?" is the question, not a request; so is
+      // "A client asked me what JETRO's role is. I'd be grateful if you could tell me": the "tell me"
+      // sentence asks the bot to answer the other one.
       const request = asksToBeTold(s) ? 0 : (p.find((x) => x.label === 'request')?.p ?? 0);
       const want = (p.find((x) => x.label === 'ask')?.p ?? 0) + request;
-      const asks = /[?？]/.test(s) || kindOf(s) !== null;
+      const asks = asking[i] as boolean;
       const late = i === sentences.length - 1 ? 0.15 : 0;
-      return { s, asks, request, score: want + (asks ? 0.4 : 0) + late };
+      const forPerson = anyAsks && tellsMe(s) ? 0 : request;
+      return { s, asks, request: forPerson, score: want + (asks ? 0.4 : 0) + late };
     });
     const best = Math.max(...scored.map((x) => x.score));
     // Every sentence that asks is part of the question ("who gives the advice? only JBIC?"); of the
@@ -214,6 +230,17 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         .join(' '),
       request: Math.max(...scored.map((x) => x.request)),
     };
+  }
+
+  /**
+   * The question a message quotes, when it quotes one: "a client asked us 「what is JETRO's role in the
+   * scheme?」, could you tell me?" asks what the quotation asks; the words around it only say who asked.
+   */
+  function quotedQuestion(text: string): string | undefined {
+    const asked = [...text.matchAll(QUOTATION)]
+      .map((m) => (m[1] as string).trim())
+      .filter((q) => /[?？]/.test(q) || kindOf(q) !== null);
+    return asked.length > 0 ? asked.join(' ') : undefined;
   }
 
   /** The sentences that ask, when the message has more than one sentence. */
@@ -228,11 +255,15 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
       sentenceKinds.clear();
       const { norm, lang } = readable(text);
       const tokens = tokenize(norm);
-      const { focus, request: requestSentence } = focusOf(norm);
+      const { focus: sentence, request: requestSentence } = focusOf(norm);
+      const focus = quotedQuestion(sentence) ?? sentence;
       const focusTokens = focus === norm ? tokens : tokenize(focus);
       const features = featureIds(focus, focusTokens);
       const asked = kindsOf(focus);
+      const questions = questionsOf(focus);
+      const detailsAsked = [...new Set(details.filter((d) => d.pattern.test(focus)).map((d) => d.detail))];
       let refersBack: boolean | undefined;
+      let subjectTokens: Token[] | undefined;
       let desks: Array<{ label: DeskId; p: number }> | undefined;
       return {
         norm,
@@ -240,18 +271,22 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         tokens,
         focus,
         focusTokens,
-        questions: questionsOf(focus),
+        questions,
         requestSentence,
         tellMe: asksToBeTold(focus),
         asksSomeone: askSomeone.some((p) => p.test(norm)),
         kind: asked[0] ?? null,
-        details: [...new Set(details.filter((d) => d.pattern.test(focus)).map((d) => d.detail))],
+        details: detailsAsked,
         kinds: asked,
         followUpCue: followUps.some((p) => p.test(focus)),
         acts: acts.predict(features),
         programmes: named(programmeNames.find(norm)),
         deskNames: named(deskNames.find(norm)),
         // Only a request is routed: these two are read when first asked for.
+        get subjectTokens() {
+          subjectTokens ??= tokenize(followUpCues.reduce((text, cue) => text.replace(cue, ' '), focus));
+          return subjectTokens;
+        },
         get refersBack() {
           refersBack ??= backReferences.some((p) => p.test(norm));
           return refersBack;
@@ -265,6 +300,12 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
     },
     actEvidence(reading, act) {
       return acts.evidence(textFeatures(reading.focus), act);
+    },
+    unnamed(text, scheme) {
+      let rest = normalise(text);
+      for (const hit of programmeNames.find(rest))
+        if (hit.label === scheme) rest = rest.split(hit.phrase).join(' ');
+      return rest;
     },
     states(entry, asked) {
       let stated = entryDetails.get(entry);

@@ -258,6 +258,30 @@ describe('engine: handoffs, smalltalk, fallback', () => {
     // A detail the entry states is answered from it.
     const phone = ask("What is METI's phone number for the global alliance scheme?");
     expect(phone).toMatchObject({ action: 'answer', entries: ['meti-global-alliance/contact'] });
+    // What is so today, and counts of companies: the announcements state neither.
+    for (const [q, detail] of [
+      ['Is the Aguascalientes Japan desk open today, and what are its office hours?', 'current-status'],
+      ['重慶の覚書は今でも有効ですか？', 'validity'],
+      ['アグアスカリエンテスには日本企業が何社ありますか？', 'company-count'],
+    ]) {
+      const r = ask(q as string);
+      expect([q, r.action, r.why?.decidedBy]).toEqual([
+        q,
+        'fallback',
+        `ask: it asks for ${detail}, which the best entry does not state`,
+      ]);
+    }
+  });
+  it('answers a question for a detail from the entry that states it, however it is phrased', () => {
+    // "Which division is in charge?" asks for the contact entry's division, a question not a request.
+    const r = ask('経産省でこのスキームを所管している部署はどこですか。');
+    expect(r).toMatchObject({ action: 'answer', entries: ['meti-global-alliance/contact'] });
+    // Two questions: the detail one is answered by the second entry of the reply.
+    const two = ask('When was the METI alliance scheme announced? And which division is responsible for it?');
+    expect(two.action).toBe('answer');
+    expect(two.entries).toEqual(
+      expect.arrayContaining(['meti-global-alliance/announcement', 'meti-global-alliance/contact']),
+    );
   });
   it('does not announce anything to a whole channel, in any language', () => {
     for (const q of [

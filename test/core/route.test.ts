@@ -17,6 +17,7 @@ const reading = (over: Partial<Reading>): Reading => ({
   kinds: [],
   details: [],
   followUpCue: false,
+  subjectTokens: [],
   refersBack: false,
   acts: [],
   programmes: [],

@@ -44,6 +44,42 @@ describe('reader: asking to be told vs asking for a person', () => {
   });
 });
 
+describe('reader: the question inside a message', () => {
+  it('reads the question a message quotes as what it asks', () => {
+    const ja = reader.read(
+      '弊社は大阪の樹脂成形メーカーです。取引先から「重慶との覚書に署名したのはどなたですか？」と聞かれました。お手数ですがご教示いただけますか。',
+    );
+    expect(ja.focus).toBe('重慶との覚書に署名したのはどなたですか?');
+    expect(ja.kind).toBe('who');
+    const en = reader.read(
+      'A supplier of ours asked me "which organisations host the promotion offices?" - any idea?',
+    );
+    expect(en.focus).toBe('which organisations host the promotion offices?');
+    // A quoted name is not a question: the message is read whole.
+    expect(reader.read('What does the "Japan desk" do?').focus).toBe('what does the "japan desk" do?');
+  });
+  it('does not read "please let me know" beside a question as asking for a person', () => {
+    const r = reader.read(
+      'いつもお世話になっております。弊社は静岡の部品メーカーです。JBICは覚書でどのような役割を担うのでしょうか。簡単にご教示いただけますと幸いです。',
+    );
+    expect(r.requestSentence).toBeLessThan(THRESHOLDS.requestSentence);
+    // "To hear it from the person in charge" is a person, however politely put.
+    expect(reader.read('ご担当の方からお話を伺えれば幸いです。').asksSomeone).toBe(true);
+  });
+  it('does not read the greeting いつも as a "when" question', () => {
+    expect(reader.read('いつもお世話になっております。').kind).toBeNull();
+    expect(reader.read('いつ締結されましたか？').kind).toBe('when');
+  });
+  it("reads what a follow-up is about without its cue, and a question without a programme's names", () => {
+    const terms = reader.read('同じ質問を重慶の方で').subjectTokens.map((t) => t.term);
+    expect(terms).toContain('重慶');
+    expect(terms).not.toContain('質問');
+    const rest = reader.unnamed('When did JBIC sign the MOU with Aguascalientes?', 'jbic-aguascalientes');
+    expect(rest).not.toMatch(/aguascalientes/);
+    expect(rest).toMatch(/sign/);
+  });
+});
+
 describe('reader: particular details a question asks for', () => {
   it('reads the detail asked for in every language, once each', () => {
     for (const [text, detail] of [
@@ -53,10 +89,18 @@ describe('reader: particular details a question asks for', () => {
       ['基金的报名截止日期是什么时候？', 'deadline'],
       ['Are there any fees for the matching service?', 'cost'],
       ['融資の金利はどのくらいですか？', 'loan-terms'],
-      ['How many companies have been matched so far?', 'track-record'],
+      ['Has the scheme had any success stories so far?', 'track-record'],
       ['¿Sigue vigente el memorando?', 'validity'],
       ['经济产业省的电话是多少？', 'contact-details'],
       ['When is the next symposium?', 'next-event'],
+      ['Is the Japan desk open today?', 'current-status'],
+      ['ジャパンデスクの受付時間は？', 'current-status'],
+      ['¿Cuál es el horario de atención de la oficina?', 'current-status'],
+      ['那个窗口现在还在运作吗？', 'current-status'],
+      ['How many Japanese companies are in Aguascalientes?', 'company-count'],
+      ['重庆有多少家日本企业？', 'company-count'],
+      ['Which division at METI is in charge of the scheme?', 'contact-details'],
+      ['経産省の担当部署はどちらですか？', 'contact-details'],
     ] as const)
       expect([text, reader.read(text).details]).toEqual([text, [detail]]);
   });
@@ -65,6 +109,10 @@ describe('reader: particular details a question asks for', () => {
       'When was the memorandum signed?',
       '温泉シンポジウムはいつ開催されましたか？',
       'Who signed it?',
+      // What the announcement said of it then: it was to be set up.
+      'Was the Japan desk already set up when the MOU was signed?',
+      // Which organisations (several), not how many companies.
+      '推进办公室设在哪几家机构？',
     ])
       expect([text, reader.read(text).details]).toEqual([text, []]);
   });
