@@ -107,10 +107,11 @@ describe.runIf(available || process.env.CI)('the local page: the admins’ knowl
     // The other question, accepted as a question of the entry picked.
     await gap.locator('select.gap-question').selectOption({ index: 1 });
     await gap.locator('button.accept').click();
+    // Accepting validates, writes and reloads the content (the models retrained): seconds on a busy machine.
     await expect
-      .poll(() => page.locator('#staff-notice').innerText())
+      .poll(() => page.locator('#staff-notice').innerText(), { timeout: 20_000 })
       .toBe(`Added to ${ENTRY} as a question; the desk answers it from there.`);
-    await expect.poll(() => page.locator('#gaps-panel li.gap').count()).toBe(0);
+    await expect.poll(() => page.locator('#gaps-panel li.gap').count(), { timeout: 10_000 }).toBe(0);
     expect(await page.locator('#gaps-panel').innerText()).toContain('No knowledge gaps');
     const file = await readFile(join(dir, FILE), 'utf8');
     expect(file).toContain('    - "is a sole proprietorship eligable for the alliance scheme"\n');
@@ -118,7 +119,7 @@ describe.runIf(available || process.env.CI)('the local page: the admins’ knowl
     // The company's next question is answered from that entry.
     await page.fill('#question', 'Does the alliance scheme accept sole proprietorships?');
     await page.click('#ask-form button');
-    await expect.poll(() => page.locator('#debug-list').innerText()).toContain(ENTRY);
+    await expect.poll(() => page.locator('#debug-list').innerText(), { timeout: 10_000 }).toContain(ENTRY);
     // The two refusals above are 400s the browser notes; nothing else went wrong on the page.
     expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([]);
     expect(problems).toHaveLength(2);
