@@ -109,6 +109,7 @@ function readable(text: string): { norm: string; lang: Lang } {
 
 /** Long messages are split into sentences and read for the one that asks. */
 const LONG_MESSAGE = 90;
+/** A sentence: up to its full stop, question or exclamation mark, with a closing quotation mark. */
 const SENTENCE = /[^.!?。！？\n]+[.!?。！？]*[」』”"]?/gu;
 /** A quotation in a message: 「…」, 『…』, “…” or "…". */
 const QUOTATION = /[「『“"]([^「」『』“”"]{6,})[」』”"]/gu;

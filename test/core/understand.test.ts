@@ -70,6 +70,15 @@ describe('reader: the question inside a message', () => {
     expect(reader.read('いつもお世話になっております。').kind).toBeNull();
     expect(reader.read('いつ締結されましたか？').kind).toBe('when');
   });
+  it('reads "in which ways can it be used?" as a how question, in every language', () => {
+    for (const text of [
+      'What are the ways the fund could be used?',
+      'ファンドの活用例にはどんなパターンがありますか？',
+      '¿Cuáles son las formas en que se puede utilizar el fondo?',
+      '这个基金有哪几种利用方式？',
+    ])
+      expect([text, reader.read(text).kind]).toEqual([text, 'how']);
+  });
   it("reads what a follow-up is about without its cue, and a question without a programme's names", () => {
     const terms = reader.read('同じ質問を重慶の方で').subjectTokens.map((t) => t.term);
     expect(terms).toContain('重慶');

@@ -31,7 +31,9 @@ const SETS = [
   { file: 'blind-confirm12.jsonl', cases: 160, floor: 0.87 },
   { file: 'blind-confirm13.jsonl', cases: 160, floor: 0.9 },
   { file: 'blind-confirm14a.jsonl', cases: 80, floor: 0.9 },
-  { file: 'blind-confirm14b.jsonl', cases: 80, floor: 0.87 },
+  { file: 'blind-confirm14b.jsonl', cases: 80, floor: 0.88 },
+  { file: 'blind-confirm15a.jsonl', cases: 80, floor: 0.88 },
+  { file: 'blind-confirm15b.jsonl', cases: 80, floor: 0.84 },
   // Japanese and Chinese only (and one English message): measured once, then tuned on.
   { file: 'blind-dev10.jsonl', cases: 85, floor: 0.85, langs: ['en', 'ja', 'zh'] },
 ] as const;
