@@ -66,9 +66,13 @@ describe('reader: the question inside a message', () => {
     // "To hear it from the person in charge" is a person, however politely put.
     expect(reader.read('ご担当の方からお話を伺えれば幸いです。').asksSomeone).toBe(true);
   });
-  it('does not read the greeting いつも as a "when" question', () => {
+  it('does not read the greeting いつも, or 誰からも (nobody), as a question word', () => {
     expect(reader.read('いつもお世話になっております。').kind).toBeNull();
     expect(reader.read('いつ締結されましたか？').kind).toBe('when');
+    // 誰からも / 誰も is "nobody", not "who?"; 何をする is a what question.
+    expect(reader.read('まだ誰からも返事がありません。').kind).toBeNull();
+    expect(reader.read('覚書の署名者は誰ですか？').kind).toBe('who');
+    expect(reader.read('この覚書では何をするのですか？').kind).toBe('what');
   });
   it('reads "in which ways can it be used?" as a how question, in every language', () => {
     for (const text of [
