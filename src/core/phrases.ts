@@ -3,6 +3,19 @@ import { normalise } from './normalize.js';
 const CJK = /[\u3040-\u30FF\u3400-\u9FFF]/;
 const WORD = /[a-z0-9\u00C0-\u024F]+/g;
 export const wordsOf = (text: string): string[] => text.match(WORD) ?? [];
+
+/**
+ * `text` with every occurrence of a phrase `find` reported in it blanked out: a CJK phrase wherever it
+ * is, a Latin one only as whole words ("ags" out of "ags mou", not out of "bags").
+ */
+export function withoutPhrase(text: string, phrase: string): string {
+  if (CJK.test(phrase)) return text.split(phrase).join(' ');
+  const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(
+    new RegExp(`(?<![a-z0-9\\u00C0-\\u024F])${escaped}(?![a-z0-9\\u00C0-\\u024F])`, 'gu'),
+    ' ',
+  );
+}
 const NONE: never[] = [];
 
 /** A phrase found in a text, with the label it stands for. */

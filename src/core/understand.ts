@@ -6,7 +6,7 @@ import { detectLanguage } from './language.js';
 import { decodeLinear, type Example, type LinearModel, trainLinear } from './linear.js';
 import { lowerCasePattern } from './lower-case.js';
 import { normalise } from './normalize.js';
-import { buildPhraseMatcher, type PhraseMatcher } from './phrases.js';
+import { buildPhraseMatcher, type PhraseMatcher, withoutPhrase } from './phrases.js';
 import { type Token, tokenize } from './tokenize.js';
 import type { Candidate, DeskId, Lang, QuestionKind, SchemeId } from './types.js';
 
@@ -261,8 +261,6 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
       const focusTokens = focus === norm ? tokens : tokenize(focus);
       const features = featureIds(focus, focusTokens);
       const asked = kindsOf(focus);
-      const questions = questionsOf(focus);
-      const detailsAsked = [...new Set(details.filter((d) => d.pattern.test(focus)).map((d) => d.detail))];
       let refersBack: boolean | undefined;
       let subjectTokens: Token[] | undefined;
       let desks: Array<{ label: DeskId; p: number }> | undefined;
@@ -272,22 +270,23 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         tokens,
         focus,
         focusTokens,
-        questions,
+        questions: questionsOf(focus),
         requestSentence,
         tellMe: asksToBeTold(focus),
         asksSomeone: askSomeone.some((p) => p.test(norm)),
         kind: asked[0] ?? null,
-        details: detailsAsked,
+        details: [...new Set(details.filter((d) => d.pattern.test(focus)).map((d) => d.detail))],
         kinds: asked,
         followUpCue: followUps.some((p) => p.test(focus)),
         acts: acts.predict(features),
         programmes: named(programmeNames.find(norm)),
         deskNames: named(deskNames.find(norm)),
-        // Only a request is routed: these two are read when first asked for.
+        // Only a follow-up is read again without its cue: read when first asked for.
         get subjectTokens() {
           subjectTokens ??= tokenize(followUpCues.reduce((text, cue) => text.replace(cue, ' '), focus));
           return subjectTokens;
         },
+        // Only a request is routed: these two are read when first asked for.
         get refersBack() {
           refersBack ??= backReferences.some((p) => p.test(norm));
           return refersBack;
@@ -305,7 +304,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
     unnamed(text, scheme) {
       let rest = normalise(text);
       for (const hit of programmeNames.find(rest))
-        if (hit.label === scheme) rest = rest.split(hit.phrase).join(' ');
+        if (hit.label === scheme) rest = withoutPhrase(rest, hit.phrase);
       return rest;
     },
     states(entry, asked) {
