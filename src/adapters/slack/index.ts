@@ -82,6 +82,12 @@ export async function createSlackChannel(deps: ChannelDeps): Promise<Channel> {
   };
   // Replies go out as JSON through the poster; reads and modals through Bolt's client.
   const poster = createSlackPoster({ token: slack.botToken, apiUrl: slack.apiUrl });
+  // The outbox's deliveries give up after 10 s (the outbox retries them); a reply waits for its answer.
+  const notifierPoster = createSlackPoster({
+    token: slack.botToken,
+    apiUrl: slack.apiUrl,
+    timeoutMs: 10_000,
+  });
   registerListeners(
     app,
     {
@@ -133,6 +139,7 @@ export async function createSlackChannel(deps: ChannelDeps): Promise<Channel> {
       ...(slack.apiUrl ? { apiUrl: slack.apiUrl } : {}),
       content: deps.content,
       people: deps.desk.people,
+      poster: notifierPoster,
     }),
     async start() {
       await app.init();
@@ -151,6 +158,7 @@ export async function createSlackChannel(deps: ChannelDeps): Promise<Channel> {
         clearTimeout(timer);
       }
       poster.close();
+      notifierPoster.close();
       seen.close?.();
     },
   };

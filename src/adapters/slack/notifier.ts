@@ -6,7 +6,7 @@ import type { DeliveryResult, Notifier } from '../../tickets/service-types.js';
 import type { Ticket } from '../../tickets/types.js';
 import { messageFor, ticketMessage, updateMessage } from './blocks.js';
 import { escapeMrkdwn } from './escape.js';
-import { createSlackPoster, slackClient } from './poster.js';
+import { type SlackPoster, slackClient } from './poster.js';
 
 export interface SlackCardRef {
   channel: string;
@@ -36,6 +36,8 @@ export function createSlackNotifier(deps: {
   apiUrl?: string;
   content: () => Pick<Content, 'messages' | 'desks' | 'programmes'>;
   people: People;
+  /** Posts the cards and updates (the channel's, so it is closed with the channel). */
+  poster: SlackPoster;
 }): Notifier {
   const client = slackClient(
     new WebClient(deps.token, {
@@ -44,7 +46,7 @@ export function createSlackNotifier(deps: {
       rejectRateLimitedCalls: true,
       timeout: 10_000,
     }),
-    createSlackPoster({ token: deps.token, apiUrl: deps.apiUrl, timeoutMs: 10_000 }),
+    deps.poster,
   );
   const deskOf = (t: Ticket) => deps.content().desks.desks.find((d) => d.id === t.desk);
 
