@@ -241,10 +241,17 @@ export function createEngine(deps: {
           )
         : current;
     // Background around the question ("…, I need it for a report") dilutes it: when the whole focus
-    // answers nothing well, the sentence that asks is read on its own.
+    // answers nothing well, the sentence that asks is read on its own, with the programme the message
+    // names elsewhere ("「重慶のMOUは2015年締結」と聞きましたが… 正しくは何年何月何日ですか").
     if (!isStrong(search.hits[0]))
       for (const sentence of u.questions) {
-        const alone = index.search(tokenize(sentence), searchOptions);
+        const own = tokenize(sentence);
+        const terms = new Set(own.map((t) => t.term));
+        const elsewhere = u.programmeNames.flatMap((name) => {
+          const named = tokenize(name);
+          return named.some((t) => terms.has(t.term)) ? [] : named;
+        });
+        const alone = index.search([...elsewhere, ...own], searchOptions);
         if (
           isStrong(alone.hits[0]) &&
           (!isStrong(search.hits[0]) || alone.hits[0].score > search.hits[0].score)
@@ -449,10 +456,12 @@ export function createEngine(deps: {
       // "when is the application deadline?", a detail no entry of the answer states (the best one's date
       // is the announcement's); "does JETRO have an MOU with Guangdong too?", a short question naming a
       // place or body no entry mentions.
+      const later = search.exact ? [] : reader.laterYears(h1.entry, u);
       const unstated =
-        !search.exact &&
-        u.details.length > 0 &&
-        ![h1.entry, ...also].some((e) => reader.states(e, u.details));
+        later.length > 0 ||
+        (!search.exact &&
+          u.details.length > 0 &&
+          ![h1.entry, ...also].some((e) => reader.states(e, u.details)));
       const stranger =
         !unstated && !elliptical && inquiry.text.length <= SHORT_QUESTION
           ? strangerIn(inquiry.text, new Set(search.unknown))
@@ -466,9 +475,11 @@ export function createEngine(deps: {
             offerDesk: h1.entry.desk,
             entries: [h1.entry.id],
           },
-          unstated
-            ? `ask: it asks for ${u.details.join(', ')}, which the best entry does not state`
-            : `ask: it names something no entry mentions ("${stranger}")`,
+          later.length > 0
+            ? `ask: it asks about ${later.join(', ')}, after the best entry's "as of" date`
+            : unstated
+              ? `ask: it asks for ${u.details.join(', ')}, which the best entry does not state`
+              : `ask: it names something no entry mentions ("${stranger}")`,
           evidence,
         );
       }

@@ -56,6 +56,8 @@ export interface Reading {
   acts: Array<{ label: Act; p: number }>;
   /** Programmes named anywhere in the message. */
   programmes: Candidate[];
+  /** The programme names found in the message, as written there (normalised). */
+  programmeNames: string[];
   /** Desks whose organisation is named anywhere in the message. */
   deskNames: Candidate[];
   /** The desk router's probabilities for the whole message; worked out when first asked for. */
@@ -93,6 +95,12 @@ export interface Reader {
   actEvidence(reading: Reading, act: Act): string[];
   /** Whether an entry's text, in any language, states one of `details` (a deadline, fees…). */
   states(entry: KnowledgeEntry, details: readonly string[]): boolean;
+  /**
+   * The years a message asks about that come well after the entry's "as of" date and that the entry does
+   * not mention: "2024年も重慶で展示会はありますか" asks what an announcement of 2013 cannot know. The
+   * year after it does not count: "推進室は2016年に設置?" asks about the plan, which the entry answers.
+   */
+  laterYears(entry: KnowledgeEntry, reading: Reading): number[];
   /** A text with the names of a programme taken out: the rest of a question asked about it. */
   unnamed(text: string, scheme: SchemeId): string;
 }
@@ -111,6 +119,10 @@ function readable(text: string): { norm: string; lang: Lang } {
 const LONG_MESSAGE = 90;
 /** A sentence: up to its full stop, question or exclamation mark, with a closing quotation mark. */
 const SENTENCE = /[^.!?。！？\n]+[.!?。！？]*[」』”"]?/gu;
+/** A year of the Gregorian calendar written in figures (NFKC has made full-width digits ASCII). */
+/** Years after an announcement that a question may ask of its plans ("the offices, in 2016?"). */
+const NEAR_TERM_YEARS = 1;
+const YEAR = /(?<!\d)(?:19[5-9]\d|20\d\d)(?!\d)/g;
 /** A quotation in a message: 「…」, 『…』, “…” or "…". */
 const QUOTATION = /[「『“"]([^「」『』“”"]{6,})[」』”"]/gu;
 /** Cap on knowledge questions used to train the act model (a 10,000-entry base needs no more). */
@@ -261,6 +273,7 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
       const focusTokens = focus === norm ? tokens : tokenize(focus);
       const features = featureIds(focus, focusTokens);
       const asked = kindsOf(focus);
+      const namesFound = programmeNames.find(norm);
       let refersBack: boolean | undefined;
       let subjectTokens: Token[] | undefined;
       let desks: Array<{ label: DeskId; p: number }> | undefined;
@@ -279,7 +292,8 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         kinds: asked,
         followUpCue: followUps.some((p) => p.test(focus)),
         acts: acts.predict(features),
-        programmes: named(programmeNames.find(norm)),
+        programmes: named(namesFound),
+        programmeNames: [...new Set(namesFound.map((h) => h.phrase))],
         deskNames: named(deskNames.find(norm)),
         // Only a follow-up is read again without its cue: read when first asked for.
         get subjectTokens() {
@@ -306,6 +320,17 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
       for (const hit of programmeNames.find(rest))
         if (hit.label === scheme) rest = withoutPhrase(rest, hit.phrase);
       return rest;
+    },
+    laterYears(entry, reading) {
+      const asOf = Number(entry.asOf?.slice(0, 4));
+      if (!Number.isFinite(asOf)) return [];
+      const asking = reading.questions.length > 0 ? reading.questions.join(' ') : reading.focus;
+      const years = [...asking.matchAll(YEAR)]
+        .map((m) => Number(m[0]))
+        .filter((y) => y > asOf + NEAR_TERM_YEARS);
+      if (years.length === 0) return [];
+      const text = [entry.title, entry.body, entry.questions, entry.tags].flatMap((m) => every(m)).join('\n');
+      return [...new Set(years)].filter((y) => !text.includes(String(y)));
     },
     states(entry, asked) {
       let stated = entryDetails.get(entry);

@@ -272,6 +272,36 @@ describe('engine: handoffs, smalltalk, fallback', () => {
       ]);
     }
   });
+  it('does not answer a sum of money, or a year long after the announcement, from the nearest entry', () => {
+    // No announcement states an amount: the fund's entry is not an answer to "how large is it?".
+    const fund = ask('中小企業成長支援ファンドの総額と、1社あたりの出資上限額を教えてください。');
+    expect([fund.action, fund.why?.decidedBy]).toEqual([
+      'fallback',
+      'ask: it asks for money-amount, which the best entry does not state',
+    ]);
+    expect(fund.offerDesk).toBe('sme-support-japan');
+    // An announcement of 2013 cannot say what happens in 2024 ...
+    const later = ask('2024年も重慶でJETROが協力する展示会はありますか？日程を教えてください。');
+    expect([later.action, later.why?.decidedBy]).toEqual([
+      'fallback',
+      'ask: it asks about 2024, after the best entry\'s "as of" date',
+    ]);
+    expect(later.offerDesk).toBe('jetro-chongqing');
+    // ... but a year mentioned beside a question about the announcement itself is answered.
+    const then = ask('When did JETRO sign the MOU with Chongqing? It was in 2013, I think.');
+    expect(then).toMatchObject({ action: 'answer', scheme: 'jetro-chongqing' });
+  });
+  it('reads the asking sentence on its own with the programme the message names elsewhere', () => {
+    // The programme is named only in the background; the question is the last sentence. Read alone,
+    // "who signed it?" would weigh the signing entries of every programme.
+    const r = ask(
+      '弊社は新潟の工作機械メーカーで、取締役会向けにアグアスカリエンテス州との覚書について資料を作っております。来月社長が現地を訪問する予定です。署名したのはどなたでしたか？',
+    );
+    expect(r).toMatchObject({ action: 'answer', entries: ['jbic-aguascalientes/signing'] });
+    expect(r.why?.entries.map((e) => e.id.split('/')[0])).toEqual(
+      r.why?.entries.map(() => 'jbic-aguascalientes'),
+    );
+  });
   it('answers a question for a detail from the entry that states it, however it is phrased', () => {
     // "Which division is in charge?" asks for the contact entry's division, a question not a request.
     const r = ask('経産省でこのスキームを所管している部署はどこですか。');

@@ -21,6 +21,7 @@ const reading = (over: Partial<Reading>): Reading => ({
   refersBack: false,
   acts: [],
   programmes: [],
+  programmeNames: [],
   deskNames: [],
   deskModel: [],
   ...over,

@@ -83,6 +83,18 @@ describe('reader: the question inside a message', () => {
     ])
       expect([text, reader.read(text).kind]).toEqual([text, 'how']);
   });
+  it('reads "how does the announcement describe it?" as a what question, in every language', () => {
+    for (const text of [
+      'How does the JETRO release describe Chongqing?',
+      'JETROの発表では重慶はどのように紹介されていますか',
+      '¿Cómo describe el anuncio a la ciudad de Chongqing?',
+      'JETRO的公告里是怎么描述重庆的？',
+    ])
+      expect([text, reader.read(text).kind]).toEqual([text, 'what']);
+    // How to do something is still a how question.
+    expect(reader.read('JETROにはどのように相談すればいいですか？').kind).toBe('how');
+    expect(reader.read('如何申请？').kind).toBe('how');
+  });
   it("reads what a follow-up is about without its cue, and a question without a programme's names", () => {
     const terms = reader.read('同じ質問を重慶の方で').subjectTokens.map((t) => t.term);
     expect(terms).toContain('重慶');
@@ -114,6 +126,10 @@ describe('reader: particular details a question asks for', () => {
       ['重庆有多少家日本企业？', 'company-count'],
       ['Which division at METI is in charge of the scheme?', 'contact-details'],
       ['経産省の担当部署はどちらですか？', 'contact-details'],
+      ['中小企業成長支援ファンドの総額はいくらですか？', 'money-amount'],
+      ["What's the maximum investment per company from the fund?", 'money-amount'],
+      ['¿Cuál es el monto máximo de inversión del fondo?', 'money-amount'],
+      ['基金的规模有多大？', 'money-amount'],
     ] as const)
       expect([text, reader.read(text).details]).toEqual([text, [detail]]);
   });
@@ -126,6 +142,8 @@ describe('reader: particular details a question asks for', () => {
       'Was the Japan desk already set up when the MOU was signed?',
       // Which organisations (several), not how many companies.
       '推进办公室设在哪几家机构？',
+      // The size of a company is not a sum of money.
+      '我们公司规模不大，可以申请吗？',
     ])
       expect([text, reader.read(text).details]).toEqual([text, []]);
   });
