@@ -43,11 +43,27 @@ export function trainLinear<L extends string>(
   const l2 = opts.l2 ?? 1e-4;
   const k = labels.length;
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  // Trained over the buckets the examples use, numbered densely in the order first seen: a few tens of
+  // thousands of rows that stay in the processor's cache, instead of 2^18 rows read at random. The
+  // arithmetic is the same, weight for weight; the rows are put back in their buckets at the end.
+  const denseOf = new Int32Array(FEATURE_BUCKETS).fill(-1);
+  const buckets: number[] = [];
   const docs: Array<{ x: Uint32Array; y: number; w: number }> = [];
   for (const e of examples) {
     const y = labelIndex.get(e.label);
     if (y === undefined || e.ids.length === 0) continue;
-    docs.push({ x: e.ids, y, w: e.weight ?? 1 });
+    const x = new Uint32Array(e.ids.length);
+    for (let i = 0; i < x.length; i++) {
+      const bucket = e.ids[i] as number;
+      let d = denseOf[bucket] as number;
+      if (d === -1) {
+        d = buckets.length;
+        denseOf[bucket] = d;
+        buckets.push(bucket);
+      }
+      x[i] = d;
+    }
+    docs.push({ x, y, w: e.weight ?? 1 });
   }
   // Every label weighs the same in all: a label with many more examples would otherwise win every doubt.
   const totals = new Float64Array(k);
@@ -57,7 +73,7 @@ export function trainLinear<L extends string>(
 
   const params: Params<L> = {
     labels,
-    weights: new Float32Array(FEATURE_BUCKETS * k),
+    weights: new Float32Array(buckets.length * k),
     bias: new Float64Array(k),
   };
   const { weights, bias } = params;
@@ -100,7 +116,10 @@ export function trainLinear<L extends string>(
       }
     }
   }
-  return modelOf(params);
+  const full = new Float32Array(FEATURE_BUCKETS * k);
+  for (let d = 0; d < buckets.length; d++)
+    full.set(weights.subarray(d * k, d * k + k), (buckets[d] as number) * k);
+  return modelOf({ labels, weights: full, bias });
 }
 
 /** Scratch for `softmax`: the offsets of the rows a text reads. */
