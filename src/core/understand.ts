@@ -115,13 +115,28 @@ function readable(text: string): { norm: string; lang: Lang } {
   return { norm: lang === 'zh' ? foldTraditional(raw) : raw, lang };
 }
 
+const HIRAGANA = /[\u3041-\u3096]/;
+const KATAKANA = /[\u30a1-\u30f6]/g;
+
+/**
+ * Japanese written with katakana where hiragana belongs, as old systems and half-width kana write it
+ * (「ﾌｧﾝﾄﾞｶﾗ出資ｼﾃﾓﾗｴﾙｶ、担当ﾉ方ﾄ相談ｼﾀｲ」, made full-width by NFKC), in hiragana: how it asks
+ * (…の方と相談したい) is then read as in any other message. Loanwords come out in hiragana too, so this
+ * copy is only for reading what the person wants to do; names and the knowledge search read the text
+ * as written. Other text is returned as it is.
+ */
+function asHiragana(norm: string, lang: Lang): string {
+  if (lang !== 'ja' || HIRAGANA.test(norm)) return norm;
+  return norm.replace(KATAKANA, (c) => String.fromCharCode(c.charCodeAt(0) - 0x60));
+}
+
 /** Long messages are split into sentences and read for the one that asks. */
 const LONG_MESSAGE = 90;
 /** A sentence: up to its full stop, question or exclamation mark, with a closing quotation mark. */
 const SENTENCE = /[^.!?。！？\n]+[.!?。！？]*[」』”"]?/gu;
-/** A year of the Gregorian calendar written in figures (NFKC has made full-width digits ASCII). */
 /** Years after an announcement that a question may ask of its plans ("the offices, in 2016?"). */
 const NEAR_TERM_YEARS = 1;
+/** A year of the Gregorian calendar written in figures (NFKC has made full-width digits ASCII). */
 const YEAR = /(?<!\d)(?:19[5-9]\d|20\d\d)(?!\d)/g;
 /** A quotation in a message: 「…」, 『…』, “…” or "…". */
 const QUOTATION = /[「『“"]([^「」『』“”"]{6,})[」』”"]/gu;
@@ -272,7 +287,9 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
       const focus = quotedQuestion(sentence) ?? sentence;
       const focusTokens = focus === norm ? tokens : tokenize(focus);
       const features = featureIds(focus, focusTokens);
-      const asked = kindsOf(focus);
+      const asked = asHiragana(focus, lang);
+      const actFeatures = asked === focus ? features : featureIds(asked);
+      const kinds = kindsOf(asked);
       const namesFound = programmeNames.find(norm);
       let refersBack: boolean | undefined;
       let subjectTokens: Token[] | undefined;
@@ -285,13 +302,13 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         focusTokens,
         questions: questionsOf(focus),
         requestSentence,
-        tellMe: asksToBeTold(focus),
-        asksSomeone: askSomeone.some((p) => p.test(norm)),
-        kind: asked[0] ?? null,
-        details: [...new Set(details.filter((d) => d.pattern.test(focus)).map((d) => d.detail))],
-        kinds: asked,
+        tellMe: asksToBeTold(asked),
+        asksSomeone: askSomeone.some((p) => p.test(asHiragana(norm, lang))),
+        kind: kinds[0] ?? null,
+        details: [...new Set(details.filter((d) => d.pattern.test(asked)).map((d) => d.detail))],
+        kinds,
         followUpCue: followUps.some((p) => p.test(focus)),
-        acts: acts.predict(features),
+        acts: acts.predict(actFeatures),
         programmes: named(namesFound),
         programmeNames: [...new Set(namesFound.map((h) => h.phrase))],
         deskNames: named(deskNames.find(norm)),

@@ -213,6 +213,19 @@ describe('engine: handoffs, smalltalk, fallback', () => {
       desk: 'aguascalientes-japan-desk',
     });
   });
+  it('reads a request written in katakana where hiragana belongs (half-width kana) as a request', () => {
+    const r = ask('ｳﾁﾉ会社ﾆ ﾌｧﾝﾄﾞｶﾗ出資ｼﾃﾓﾗｴﾙｶ、中小機構ﾉ担当ﾉ方ﾄ相談ｼﾀｲﾃﾞｽ');
+    expect(r).toMatchObject({ action: 'handoff', desk: 'sme-support-japan' });
+    // And a question written so is a question of its kind.
+    expect(ask('重慶ﾉ覚書ﾊ ｲﾂ締結ｻﾚﾀﾉﾃﾞｽｶ')).toMatchObject({
+      action: 'answer',
+      entries: ['jetro-chongqing/signing'],
+    });
+  });
+  it('reads "could you introduce us to…" in Chinese as a request', () => {
+    const r = ask('我們是台灣的電子零件公司，希望入股一家日本中小企業。請問能否介紹負責媒合的窗口？');
+    expect(r).toMatchObject({ action: 'handoff', desk: 'jetro-global-alliance' });
+  });
   it('sends a request for a person with no desk to triage', () => {
     expect(ask('I want to talk to a person')).toMatchObject({ action: 'handoff', desk: 'general' });
   });
@@ -227,6 +240,8 @@ describe('engine: handoffs, smalltalk, fallback', () => {
       "What's the weather in Tokyo?",
       'What is the capital of France?',
       'stock price of Toyota',
+      '重慶への直行便はありますか？',
+      '¿Hay vuelo directo de Tokio a Aguascalientes?',
     ]) {
       const r = ask(q);
       expect(r.action).toBe('fallback');

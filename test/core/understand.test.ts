@@ -83,6 +83,11 @@ describe('reader: the question inside a message', () => {
     ])
       expect([text, reader.read(text).kind]).toEqual([text, 'how']);
   });
+  it('reads colloquial Chinese and "in what form" questions for their kind', () => {
+    expect(reader.read('这个项目是啥时候开始的？').kind).toBe('when');
+    expect(reader.read('JETRO是啥？').kind).toBe('what');
+    expect(reader.read('ファンドはどういう形で使われる想定ですか').kind).toBe('how');
+  });
   it('reads "how does the announcement describe it?" as a what question, in every language', () => {
     for (const text of [
       'How does the JETRO release describe Chongqing?',
