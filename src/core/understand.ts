@@ -138,6 +138,9 @@ const SENTENCE = /[^.!?。！？\n]+[.!?。！？]*[」』”"]?/gu;
 const NEAR_TERM_YEARS = 1;
 /** A year of the Gregorian calendar written in figures (NFKC has made full-width digits ASCII). */
 const YEAR = /(?<!\d)(?:19[5-9]\d|20\d\d)(?!\d)/g;
+/** Where one sentence goes on to ask a second question: ", and which…", ", y ¿cuándo…", "、あと…", "，还有…". */
+const SECOND_QUESTION =
+  /,\s*(?:and (?:also )?)(?=(?:what|which|who|when|where|how|why)\b)|,\s*y\s+(?=¿?(?:qu[eé]|cu[aá]l|qui[eé]n|cu[aá]ndo|d[oó]nde|c[oó]mo)\b)|[、，,]\s*(?=(?:あと|それと|それから|还有|還有|另外|以及))/u;
 /** A quotation in a message: 「…」, 『…』, “…” or "…". */
 const QUOTATION = /[「『“"]([^「」『』“”"]{6,})[」』”"]/gu;
 /** Cap on knowledge questions used to train the act model (a 10,000-entry base needs no more). */
@@ -271,9 +274,17 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
     return asked.length > 0 ? asked.join(' ') : undefined;
   }
 
-  /** The sentences that ask, when the message has more than one sentence. */
+  /**
+   * The sentences that ask, when the message has more than one; a single sentence that goes on to a
+   * second question ("…the release date, and which division is in charge?") counts as two.
+   */
   function questionsOf(norm: string): string[] {
-    const sentences = sentencesOf(norm);
+    let sentences = sentencesOf(norm);
+    if (sentences.length === 1)
+      sentences = (sentences[0] as string)
+        .split(SECOND_QUESTION)
+        .map((s) => s.trim())
+        .filter((s) => s.length > 1);
     if (sentences.length < 2) return [];
     return sentences.filter((s) => /[?？]/.test(s) || kindOf(s) !== null);
   }

@@ -222,6 +222,15 @@ describe('engine: handoffs, smalltalk, fallback', () => {
       entries: ['jetro-chongqing/signing'],
     });
   });
+  it('reads "is there anyone who handles…?" as a request for a person, in every language', () => {
+    for (const q of [
+      'We need help with permits for our plant extension. Is there anyone at the state who handles Japanese companies?',
+      '工場の増設で許認可の相談をしたいのですが、州で対応してくれる方はいらっしゃいますか？',
+      'Necesitamos ayuda con permisos para ampliar la planta. ¿Hay alguien en el estado que atienda a empresas japonesas?',
+      '我们想扩建工厂，有没有人负责对接日本企业的许可手续？',
+    ])
+      expect([q, ask(q).action]).toEqual([q, 'handoff']);
+  });
   it('reads "could you introduce us to…" in Chinese as a request', () => {
     const r = ask('我們是台灣的電子零件公司，希望入股一家日本中小企業。請問能否介紹負責媒合的窗口？');
     expect(r).toMatchObject({ action: 'handoff', desk: 'jetro-global-alliance' });
@@ -315,6 +324,15 @@ describe('engine: handoffs, smalltalk, fallback', () => {
     expect(r).toMatchObject({ action: 'answer', entries: ['jbic-aguascalientes/signing'] });
     expect(r.why?.entries.map((e) => e.id.split('/')[0])).toEqual(
       r.why?.entries.map(() => 'jbic-aguascalientes'),
+    );
+  });
+  it('answers two questions joined in one sentence, each from its own entry', () => {
+    const r = ask(
+      "What was the release date of METI's global alliance press release, and which division was listed as in charge?",
+    );
+    expect(r.action).toBe('answer');
+    expect(r.entries).toEqual(
+      expect.arrayContaining(['meti-global-alliance/announcement', 'meti-global-alliance/contact']),
     );
   });
   it('answers a question for a detail from the entry that states it, however it is phrased', () => {

@@ -126,6 +126,8 @@ describe('reader: particular details a question asks for', () => {
       ['Is the Japan desk open today?', 'current-status'],
       ['ジャパンデスクの受付時間は？', 'current-status'],
       ['¿Cuál es el horario de atención de la oficina?', 'current-status'],
+      ['¿Ya está funcionando la oficina del estado?', 'current-status'],
+      ['¿En qué dirección está la oficina?', 'contact-details'],
       ['那个窗口现在还在运作吗？', 'current-status'],
       ['How many Japanese companies are in Aguascalientes?', 'company-count'],
       ['重庆有多少家日本企业？', 'company-count'],
