@@ -132,8 +132,11 @@ function asHiragana(norm: string, lang: Lang): string {
 
 /** Long messages are split into sentences and read for the one that asks. */
 const LONG_MESSAGE = 90;
-/** A sentence: up to its full stop, question or exclamation mark, with a closing quotation mark. */
-const SENTENCE = /[^.!?。！？\n]+[.!?。！？]*[」』”"]?/gu;
+/**
+ * A sentence: up to its full stop, question or exclamation mark, with a closing quotation mark; a list
+ * bullet (•, ●, ■, ▪, ◦, ‣) starts a new one, since a pasted checklist is one question a bullet.
+ */
+const SENTENCE = /[^.!?。！？\n•●■▪◦‣]+[.!?。！？]*[」』”"]?/gu;
 /** Years after an announcement that a question may ask of its plans ("the offices, in 2016?"). */
 const NEAR_TERM_YEARS = 1;
 /** A year of the Gregorian calendar written in figures (NFKC has made full-width digits ASCII). */

@@ -326,6 +326,15 @@ describe('engine: handoffs, smalltalk, fallback', () => {
       r.why?.entries.map(() => 'jbic-aguascalientes'),
     );
   });
+  it('reads a pasted checklist one question a bullet', () => {
+    const r = ask(
+      'Quick checklist for a client looking at a stake in a Japanese SME:\n• who coordinates the METI scheme on the Japanese side?\n• when was the scheme announced?\nThanks!',
+    );
+    expect(r.action).toBe('answer');
+    expect(r.entries).toEqual(
+      expect.arrayContaining(['meti-global-alliance/jetro-coordinator', 'meti-global-alliance/announcement']),
+    );
+  });
   it('answers two questions joined in one sentence, each from its own entry', () => {
     const r = ask(
       "What was the release date of METI's global alliance press release, and which division was listed as in charge?",
