@@ -233,8 +233,11 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
 
   /** "Please tell me…", not "please let me ask the desk…". */
   const tellsMe = (text: string) => tellMe.some((p) => p.test(text)) && !askSomeone.some((p) => p.test(text));
-  /** A text that asks the bot to tell it something of a kind (who, which…): a question, not a request. */
-  const asksToBeTold = (text: string) => kindOf(text) !== null && tellsMe(text);
+  /**
+   * A text that asks the bot to tell it something of a kind (who, which…) or whether something is so
+   * ("想确认一下：…是不是有这一条？"): a question, not a request.
+   */
+  const asksToBeTold = (text: string) => (kindOf(text) !== null || /[?？]/.test(text)) && tellsMe(text);
 
   function focusOf(norm: string): { focus: string; request: number } {
     if (norm.length < LONG_MESSAGE) return { focus: norm, request: 0 };

@@ -83,6 +83,15 @@ describe('reader: the question inside a message', () => {
     ])
       expect([text, reader.read(text).kind]).toEqual([text, 'how']);
   });
+  it('tells "may we hear from JBIC\'s staff once?" from "let me confirm whether…?"', () => {
+    // A request to hear from a person, however it is put: お話し伺えますか, お話を伺えますか.
+    for (const text of ['JBICの方に一度お話し伺えますか？', 'JBICの担当の方にお話を伺えますか？'])
+      expect([text, reader.read(text).asksSomeone]).toEqual([text, true]);
+    // Asking to have a yes/no question confirmed is a question for the bot, with or without a question word.
+    const confirm = reader.read('想确认一下，备忘录里是不是有支持日本企业参展这一条？');
+    expect(confirm.kind).toBeNull();
+    expect(confirm.tellMe).toBe(true);
+  });
   it('reads colloquial Chinese and "in what form" questions for their kind', () => {
     expect(reader.read('这个项目是啥时候开始的？').kind).toBe('when');
     expect(reader.read('JETRO是啥？').kind).toBe('what');
