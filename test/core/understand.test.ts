@@ -94,6 +94,10 @@ describe('reader: the question inside a message', () => {
   });
   it('reads colloquial Chinese and "in what form" questions for their kind', () => {
     expect(reader.read('这个项目是啥时候开始的？').kind).toBe('when');
+    expect(reader.read('研讨会具体是哪一天办的？').kind).toBe('when');
+    // 在哪些领域 asks which fields, not where; "en cuanto a" is "as for", not "how much".
+    expect(reader.read('备忘录主要在哪些领域合作？').kind).not.toBe('where');
+    expect(reader.read('¿Tiene algo especial en cuanto a aguas termales?').kind).not.toBe('how-much');
     expect(reader.read('JETRO是啥？').kind).toBe('what');
     expect(reader.read('ファンドはどういう形で使われる想定ですか').kind).toBe('how');
   });
