@@ -179,7 +179,8 @@ describe('engine: answers', () => {
     expect(ask('When was the Chongqing memorandum signed?').entries).toEqual(['jetro-chongqing/signing']);
   });
   it('asks which programme when nothing in the question is said by one programme only', () => {
-    for (const q of ['What was the aim of the memorandum?', '备忘录的目的是什么？']) {
+    // Every programme has an announcement: "when was it announced?" is about whichever one is meant.
+    for (const q of ['What was the aim of the memorandum?', '备忘录的目的是什么？', '発表日はいつですか？']) {
       const r = ask(q);
       expect([q, r.action]).toEqual([q, 'clarify']);
       expect(new Set(r.entries.map((id) => id.split('/')[0])).size).toBeGreaterThanOrEqual(2);
