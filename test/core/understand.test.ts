@@ -100,6 +100,10 @@ describe('reader: the question inside a message', () => {
     expect(reader.read('¿Tiene algo especial en cuanto a aguas termales?').kind).not.toBe('how-much');
     expect(reader.read('JETRO是啥？').kind).toBe('what');
     expect(reader.read('ファンドはどういう形で使われる想定ですか').kind).toBe('how');
+    expect(reader.read('このスキームだとファンドはどういう使われ方をするのですか').kind).toBe('how');
+    // "〜なんですか" after a verb or adjective explains, it does not ask why or what.
+    expect(reader.read('外国企業と一緒に出資するのもありなんですか？').kind).toBeNull();
+    expect(reader.read('JETROってなんですか？').kind).toBe('what');
   });
   it('reads "how does the announcement describe it?" as a what question, in every language', () => {
     for (const text of [
