@@ -161,8 +161,8 @@ function sentencesOf(text: string): string[] {
 
 /**
  * The names found in a message as candidates. Each distinct name counts once, shared between the labels
- * it names ("JETRO" names two desks), and a name inside a longer one found for the same label ("jetro"
- * in "jetro chongqing") not at all.
+ * it names ("JETRO" names two desks), and a name inside a longer one found ("jetro" in "jetro chongqing",
+ * whichever label that one has) not at all: the longer name says which it is.
  */
 function named<L extends string>(hits: Array<{ label: L; phrase: string }>): Candidate[] {
   if (hits.length === 0) return [];
@@ -174,8 +174,7 @@ function named<L extends string>(hits: Array<{ label: L; phrase: string }>): Can
     const key = `${h.label}\0${h.phrase}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    if (hits.some((o) => o.label === h.label && o.phrase !== h.phrase && o.phrase.includes(h.phrase)))
-      continue;
+    if (hits.some((o) => o.phrase !== h.phrase && o.phrase.includes(h.phrase))) continue;
     const share = 1 / (labelsOf.get(h.phrase)?.size ?? 1);
     const c = out.get(h.label);
     if (c) c.score = Math.round((c.score + share) * 1000) / 1000;

@@ -117,6 +117,11 @@ describe('reader: the question inside a message', () => {
     expect(reader.read('JETROにはどのように相談すればいいですか？').kind).toBe('how');
     expect(reader.read('如何申请？').kind).toBe('how');
   });
+  it('counts a name inside a longer name found only as the longer one, whichever programme that names', () => {
+    // "JETRO" alone names the METI scheme; "JETRO重庆" is the Chongqing programme's name.
+    expect(reader.read('JETRO重庆的负责人是谁？').programmes.map((p) => p.id)).toEqual(['jetro-chongqing']);
+    expect(reader.read('JETRO在全球联盟中的角色').programmes.map((p) => p.id)).toEqual(['meti-global-alliance']);
+  });
   it("reads what a follow-up is about without its cue, and a question without a programme's names", () => {
     const terms = reader.read('同じ質問を重慶の方で').subjectTokens.map((t) => t.term);
     expect(terms).toContain('重慶');
