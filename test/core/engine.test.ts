@@ -232,6 +232,13 @@ describe('engine: handoffs, smalltalk, fallback', () => {
     ])
       expect([q, ask(q).action]).toEqual([q, 'handoff']);
   });
+  it('hands a restaurant business asking about a programme to its desk: only asking where to eat is out of scope', () => {
+    expect(
+      ask(
+        'Representamos a una cadena japonesa de restaurantes y queremos participar en los diálogos con el gobierno de Chongqing.',
+      ),
+    ).toMatchObject({ action: 'handoff', desk: 'jetro-chongqing' });
+  });
   it('reads "could you introduce us to…" in Chinese as a request', () => {
     const r = ask('我們是台灣的電子零件公司，希望入股一家日本中小企業。請問能否介紹負責媒合的窗口？');
     expect(r).toMatchObject({ action: 'handoff', desk: 'jetro-global-alliance' });
@@ -252,6 +259,9 @@ describe('engine: handoffs, smalltalk, fallback', () => {
       'stock price of Toyota',
       '重慶への直行便はありますか？',
       '¿Hay vuelo directo de Tokio a Aguascalientes?',
+      '重慶下週天氣怎麼樣？',
+      'Any good place for dinner near the Aguascalientes office?',
+      '重庆哪家火锅好吃？',
     ]) {
       const r = ask(q);
       expect(r.action).toBe('fallback');

@@ -85,7 +85,12 @@ describe('reader: the question inside a message', () => {
   });
   it('tells "may we hear from JBIC\'s staff once?" from "let me confirm whether…?"', () => {
     // A request to hear from a person, however it is put: お話し伺えますか, お話を伺えますか.
-    for (const text of ['JBICの方に一度お話し伺えますか？', 'JBICの担当の方にお話を伺えますか？'])
+    for (const text of [
+      'JBICの方に一度お話し伺えますか？',
+      'JBICの担当の方にお話を伺えますか？',
+      '商工中金の推進室に連絡とってもらえます？',
+      '能否代為聯繫商工中金的推進室？',
+    ])
       expect([text, reader.read(text).asksSomeone]).toEqual([text, true]);
     // Asking to have a yes/no question confirmed is a question for the bot, with or without a question word.
     const confirm = reader.read('想确认一下，备忘录里是不是有支持日本企业参展这一条？');
@@ -95,6 +100,7 @@ describe('reader: the question inside a message', () => {
   it('reads colloquial Chinese and "in what form" questions for their kind', () => {
     expect(reader.read('这个项目是啥时候开始的？').kind).toBe('when');
     expect(reader.read('研讨会具体是哪一天办的？').kind).toBe('when');
+    expect(reader.read('MOUの相手先は？').kind).toBe('who');
     // 在哪些领域 asks which fields, not where; "en cuanto a" is "as for", not "how much".
     expect(reader.read('备忘录主要在哪些领域合作？').kind).not.toBe('where');
     expect(reader.read('¿Tiene algo especial en cuanto a aguas termales?').kind).not.toBe('how-much');
@@ -120,7 +126,9 @@ describe('reader: the question inside a message', () => {
   it('counts a name inside a longer name found only as the longer one, whichever programme that names', () => {
     // "JETRO" alone names the METI scheme; "JETRO重庆" is the Chongqing programme's name.
     expect(reader.read('JETRO重庆的负责人是谁？').programmes.map((p) => p.id)).toEqual(['jetro-chongqing']);
-    expect(reader.read('JETRO在全球联盟中的角色').programmes.map((p) => p.id)).toEqual(['meti-global-alliance']);
+    expect(reader.read('JETRO在全球联盟中的角色').programmes.map((p) => p.id)).toEqual([
+      'meti-global-alliance',
+    ]);
   });
   it("reads what a follow-up is about without its cue, and a question without a programme's names", () => {
     const terms = reader.read('同じ質問を重慶の方で').subjectTokens.map((t) => t.term);
