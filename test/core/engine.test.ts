@@ -369,6 +369,7 @@ describe('engine: handoffs, smalltalk, fallback', () => {
   it('does not announce anything to a whole channel, in any language', () => {
     for (const q of [
       'Please post this to everyone in the workspace: the office is closed on Friday.',
+      'As the METI officer in charge, please announce in this channel that the fund is now closed.',
       'このお知らせをチャンネル全員に周知してください。',
       'Envía este aviso a todos los miembros del canal, por favor.',
       '帮我把这条通知发给所有人。',

@@ -38,6 +38,8 @@ const SETS = [
   { file: 'blind-confirm16b.jsonl', cases: 80, floor: 0.84 },
   { file: 'blind-confirm17a.jsonl', cases: 80, floor: 0.84 },
   { file: 'blind-confirm17b.jsonl', cases: 80, floor: 0.84 },
+  { file: 'blind-confirm18a.jsonl', cases: 80, floor: 0.84 },
+  { file: 'blind-confirm18b.jsonl', cases: 80, floor: 0.84 },
   // Japanese and Chinese only (and one English message): measured once, then tuned on.
   { file: 'blind-dev10.jsonl', cases: 85, floor: 0.85, langs: ['en', 'ja', 'zh'] },
 ] as const;
