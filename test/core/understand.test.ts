@@ -80,6 +80,8 @@ describe('reader: the question inside a message', () => {
       'ファンドの活用例にはどんなパターンがありますか？',
       '¿Cuáles son las formas en que se puede utilizar el fondo?',
       '这个基金有哪几种利用方式？',
+      'Is there a way for foreign investors to come in through the fund?',
+      '外國企業可以用什麼方式參與投資？',
     ])
       expect([text, reader.read(text).kind]).toEqual([text, 'how']);
   });
