@@ -115,6 +115,9 @@ function readable(text: string): { norm: string; lang: Lang } {
   return { norm: lang === 'zh' ? foldTraditional(raw) : raw, lang };
 }
 
+/** "the fund office" → "fund office", "la oficina del fondo" → "oficina del fondo". */
+const withoutArticle = (phrase: string) => phrase.replace(/^(the|el|la|los|las)\s+/i, '');
+
 const HIRAGANA = /[\u3041-\u3096]/;
 const KATAKANA = /[\u30a1-\u30f6]/g;
 
@@ -194,8 +197,15 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
   const acts = cached(cache, key('acts'), () => trainActModel(content));
   const desks = content.desks.desks;
   const deskModel = cached(cache, key('desks'), () => trainDeskModel(desks, content));
+  // A desk is named by its names and aliases, and by a description written out in full ("the
+  // government-affiliated bank for co-operatives"), without its leading article.
   const deskNames: PhraseMatcher<DeskId> = buildPhraseMatcher(
-    desks.flatMap((d) => [...every(d.aliases), ...every(d.name)].map((phrase) => ({ phrase, label: d.id }))),
+    desks.flatMap((d) =>
+      [...every(d.aliases), ...every(d.name), ...every(d.descriptions).map(withoutArticle)].map((phrase) => ({
+        phrase,
+        label: d.id,
+      })),
+    ),
   );
   const programmeNames: PhraseMatcher<SchemeId> = buildPhraseMatcher(
     content.programmes.flatMap((p) => every(p.aliases).map((phrase) => ({ phrase, label: p.id }))),

@@ -239,6 +239,13 @@ describe('engine: handoffs, smalltalk, fallback', () => {
       ),
     ).toMatchObject({ action: 'handoff', desk: 'jetro-chongqing' });
   });
+  it("takes a desk's description written out in full as its name", () => {
+    const r = ask(
+      'We are a Malaysian parts maker. Our Japanese partner told us to approach the bank for commercial and industrial co-operatives about a capital alliance. Can someone there get in touch?',
+    );
+    expect(r).toMatchObject({ action: 'handoff', desk: 'shoko-chukin-bank' });
+    expect(r.why?.desks[0]?.by).toMatch(/name "bank for commercial and industrial co-operatives"/);
+  });
   it('reads "could you introduce us to…" in Chinese as a request', () => {
     const r = ask('我們是台灣的電子零件公司，希望入股一家日本中小企業。請問能否介紹負責媒合的窗口？');
     expect(r).toMatchObject({ action: 'handoff', desk: 'jetro-global-alliance' });
