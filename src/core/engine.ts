@@ -244,7 +244,7 @@ export function createEngine(deps: {
     // answers nothing well, the sentence that asks is read on its own, with the programme the message
     // names elsewhere ("「重慶のMOUは2015年締結」と聞きましたが… 正しくは何年何月何日ですか").
     if (!isStrong(search.hits[0]))
-      for (const sentence of u.questions) {
+      for (const sentence of u.questions.flatMap(withQuestionAfterColon)) {
         const own = tokenize(sentence);
         const terms = new Set(own.map((t) => t.term));
         const elsewhere = u.programmeNames.flatMap((name) => {
@@ -623,6 +623,16 @@ export function createEngine(deps: {
    * Hits with those of the one programme the message names first: "the Japan desk's phone number" must
    * not be answered with another programme's contact entry because its words match better.
    */
+  /**
+   * A sentence, and the question after its last colon when there is one ("my client asks: under the
+   * MOU, what is JBIC's role?"): the words before a colon often only say who asks.
+   */
+  function withQuestionAfterColon(sentence: string): string[] {
+    const at = Math.max(sentence.lastIndexOf(':'), sentence.lastIndexOf('：'));
+    const after = at < 0 ? '' : sentence.slice(at + 1).trim();
+    return after.length > 1 && /[?？]/.test(after) ? [sentence, after] : [sentence];
+  }
+
   function inNamedProgramme(hits: Hit[], named: SchemeId | null): Hit[] {
     if (!named) return hits;
     return [...hits.filter((h) => h.entry.scheme === named), ...hits.filter((h) => h.entry.scheme !== named)];

@@ -344,6 +344,16 @@ describe('engine: handoffs, smalltalk, fallback', () => {
       r.why?.entries.map(() => 'jbic-aguascalientes'),
     );
   });
+  it('reads the question after a colon on its own when the whole sentence answers nothing well', () => {
+    const r = ask(
+      '您好，我是重庆一家律师事务所的工作人员。我们在整理与日本机构交流的资料，想确认一下：JETRO与重庆市政府的备忘录，具体是在哪一天签署的？',
+    );
+    expect(r).toMatchObject({
+      action: 'answer',
+      scheme: 'jetro-chongqing',
+      entries: ['jetro-chongqing/signing'],
+    });
+  });
   it('reads a pasted checklist one question a bullet', () => {
     const r = ask(
       'Quick checklist for a client looking at a stake in a Japanese SME:\n• who coordinates the METI scheme on the Japanese side?\n• when was the scheme announced?\nThanks!',
