@@ -103,6 +103,8 @@ describe('reader: the question inside a message', () => {
     expect(reader.read('这个项目是啥时候开始的？').kind).toBe('when');
     expect(reader.read('研讨会具体是哪一天办的？').kind).toBe('when');
     expect(reader.read('MOUの相手先は？').kind).toBe('who');
+    // Mexican Spanish asks "how much" as "qué tanto".
+    expect(reader.read('¿Qué tanto de la inversión extranjera es japonesa?').kind).toBe('how-much');
     // 在哪些领域 asks which fields, not where; "en cuanto a" is "as for", not "how much".
     expect(reader.read('备忘录主要在哪些领域合作？').kind).not.toBe('where');
     expect(reader.read('¿Tiene algo especial en cuanto a aguas termales?').kind).not.toBe('how-much');
