@@ -741,7 +741,9 @@ export function createEngine(deps: {
           },
         },
         {
-          scheme: r.scheme,
+          // A reply without a programme (a fallback) still leaves the conversation on the one programme
+          // the message named: "y desde cuándo…?" after an unanswered question about Aguascalientes.
+          scheme: r.scheme ?? (r.why?.programmes.length === 1 ? (r.why.programmes[0]?.id ?? null) : null),
           entry: focusEntry?.id ?? null,
           desk: focusEntry?.desk ?? r.desk,
           ...(asked && question ? question : {}),

@@ -94,6 +94,13 @@ describe('engine: answers', () => {
     });
     expect(r.text).toContain('Miyamoto');
   });
+  it('stays on the programme an unanswered question named', () => {
+    expect(ask("What's the weather like in Aguascalientes this week?", 'unanswered').action).toBe('fallback');
+    expect(ask('And when was the MOU signed?', 'unanswered')).toMatchObject({
+      action: 'answer',
+      scheme: 'jbic-aguascalientes',
+    });
+  });
   it('reads an elliptical follow-up against the last question', () => {
     ask('When was the JETRO Chongqing MOU signed?', 'ellipsis');
     const r = ask('and the Aguascalientes one?', 'ellipsis');
