@@ -103,6 +103,14 @@ describe('reader: the question inside a message', () => {
     expect(reader.read('这个项目是啥时候开始的？').kind).toBe('when');
     expect(reader.read('研讨会具体是哪一天办的？').kind).toBe('when');
     expect(reader.read('MOUの相手先は？').kind).toBe('who');
+    // "Are there many…?" asks how much, in every language.
+    for (const text of [
+      'Are there many Japanese firms in Aguascalientes?',
+      'アグアスカリエンテスって日系企業多いんですか？',
+      '¿Hay muchas empresas japonesas en Aguascalientes?',
+      '阿瓜斯卡连特斯的日本企业多不多？',
+    ])
+      expect([text, reader.read(text).kind]).toEqual([text, 'how-much']);
     // Mexican Spanish asks "how much" as "qué tanto".
     expect(reader.read('¿Qué tanto de la inversión extranjera es japonesa?').kind).toBe('how-much');
     // 在哪些领域 asks which fields, not where; "en cuanto a" is "as for", not "how much".
