@@ -409,20 +409,42 @@ export function createEngine(deps: {
       const sameTopicRivals = rivals.filter(
         (h) => h.entry.topic === h1.entry.topic && h.coverage >= THRESHOLDS.clarifyTopicCoverage,
       );
+      // "What is JETRO's role in this?" with nothing before it: one name in the message stands for two
+      // programmes (JETRO has a desk in each), and "this" points at one of them the bot cannot see.
+      const pointedAt =
+        !ctx?.scheme && !search.exact && u.refersBack && programmes.length > 1 && u.programmeNames.length <= 1
+          ? programmes
+              .slice(0, 3)
+              .map((c) =>
+                c.id === h1.entry.scheme
+                  ? h1
+                  : index
+                      .search(u.focusTokens, { kinds, boostScheme: c.id, boost: 2.5, limit: 20 })
+                      .hits.find((h) => h.entry.scheme === c.id),
+              )
+              .filter((h): h is Hit => h !== undefined)
+          : [];
       const ambiguous =
-        rival !== undefined &&
-        !context &&
-        !search.exact &&
-        ((rival.score >= THRESHOLDS.clarifyRatio * h1.score && rival.coverage >= h1.coverage) ||
-          sameTopicRivals.length > 0 ||
-          // Nothing in it that only one programme's entries say: "what was the MOU for?"
-          (!search.specific && rival.score >= THRESHOLDS.clarifyGenericRatio * h1.score) ||
-          (kind !== null &&
-            rival.entry.answers.includes(kind) &&
-            h1.entry.answers.includes(kind) &&
-            rival.score >= THRESHOLDS.clarifyKindRatio * h1.score));
+        pointedAt.length > 1 ||
+        (rival !== undefined &&
+          !context &&
+          !search.exact &&
+          ((rival.score >= THRESHOLDS.clarifyRatio * h1.score && rival.coverage >= h1.coverage) ||
+            sameTopicRivals.length > 0 ||
+            // Nothing in it that only one programme's entries say: "what was the MOU for?"
+            (!search.specific && rival.score >= THRESHOLDS.clarifyGenericRatio * h1.score) ||
+            (kind !== null &&
+              rival.entry.answers.includes(kind) &&
+              h1.entry.answers.includes(kind) &&
+              rival.score >= THRESHOLDS.clarifyKindRatio * h1.score)));
       if (ambiguous) {
-        const candidates = (sameTopicRivals.length > 0 ? [h1, ...sameTopicRivals] : [h1, ...rivals])
+        const candidates = (
+          pointedAt.length > 1
+            ? pointedAt
+            : sameTopicRivals.length > 0
+              ? [h1, ...sameTopicRivals]
+              : [h1, ...rivals]
+        )
           .filter((h, i, all) => all.findIndex((x) => x.entry.scheme === h.entry.scheme) === i)
           .slice(0, 3);
         const evidence = { act: p.ask, margin };

@@ -94,6 +94,26 @@ describe('engine: answers', () => {
     });
     expect(r.text).toContain('Miyamoto');
   });
+  it('asks which programme when one name stands for two and "this" points at one the bot cannot see', () => {
+    for (const q of ["What is JETRO's actual role in all this?", '¿Qué papel tiene JETRO en todo esto?']) {
+      const r = ask(q);
+      expect([q, r.action]).toEqual([q, 'clarify']);
+      expect(new Set(r.entries.map((id) => id.split('/')[0]))).toEqual(
+        new Set(['meti-global-alliance', 'jetro-chongqing']),
+      );
+    }
+    // Inside a conversation about one programme, "this" is that programme.
+    ask('Tell me about the METI global alliance scheme.', 'jetro-this');
+    expect(ask("What is JETRO's actual role in all this?", 'jetro-this')).toMatchObject({
+      action: 'answer',
+      scheme: 'meti-global-alliance',
+    });
+    // And a message that names the programme too is about that one.
+    expect(ask('JETRO跟重庆市政府签的那个备忘录是哪天签的？')).toMatchObject({
+      action: 'answer',
+      scheme: 'jetro-chongqing',
+    });
+  });
   it('stays on the programme an unanswered question named', () => {
     expect(ask("What's the weather like in Aguascalientes this week?", 'unanswered').action).toBe('fallback');
     expect(ask('And when was the MOU signed?', 'unanswered')).toMatchObject({
