@@ -241,8 +241,9 @@ export function createEngine(deps: {
           )
         : current;
     // Background around the question ("…, I need it for a report") dilutes it: when the whole focus
-    // answers nothing well, the sentence that asks is read on its own, with the programme the message
-    // names elsewhere ("「重慶のMOUは2015年締結」と聞きましたが… 正しくは何年何月何日ですか").
+    // answers nothing well, the sentence that asks (or the question after its colon) is read on its own,
+    // with the programme the message names elsewhere ("弊社は…アグアスカリエンテス州との覚書について資料を
+    // 作っております。…署名したのはどなたでしたか？").
     if (!isStrong(search.hits[0]))
       for (const sentence of u.questions.flatMap(withQuestionAfterColon)) {
         const own = tokenize(sentence);
@@ -642,10 +643,6 @@ export function createEngine(deps: {
   }
 
   /**
-   * Hits with those of the one programme the message names first: "the Japan desk's phone number" must
-   * not be answered with another programme's contact entry because its words match better.
-   */
-  /**
    * A sentence, and the question after its last colon when there is one ("my client asks: under the
    * MOU, what is JBIC's role?"): the words before a colon often only say who asks.
    */
@@ -655,6 +652,10 @@ export function createEngine(deps: {
     return after.length > 1 && /[?？]/.test(after) ? [sentence, after] : [sentence];
   }
 
+  /**
+   * Hits with those of the one programme the message names first: "the Japan desk's phone number" must
+   * not be answered with another programme's contact entry because its words match better.
+   */
   function inNamedProgramme(hits: Hit[], named: SchemeId | null): Hit[] {
     if (!named) return hits;
     return [...hits.filter((h) => h.entry.scheme === named), ...hits.filter((h) => h.entry.scheme !== named)];

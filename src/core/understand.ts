@@ -313,9 +313,10 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
       const focus = quotedQuestion(sentence) ?? sentence;
       const focusTokens = focus === norm ? tokens : tokenize(focus);
       const features = featureIds(focus, focusTokens);
-      const asked = asHiragana(focus, lang);
-      const actFeatures = asked === focus ? features : featureIds(asked);
-      const kinds = kindsOf(asked);
+      // How it asks, read in hiragana when it is written in katakana (asHiragana).
+      const howAsked = asHiragana(focus, lang);
+      const actFeatures = howAsked === focus ? features : featureIds(howAsked);
+      const kinds = kindsOf(howAsked);
       const namesFound = programmeNames.find(norm);
       let refersBack: boolean | undefined;
       let subjectTokens: Token[] | undefined;
@@ -328,10 +329,10 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         focusTokens,
         questions: questionsOf(focus),
         requestSentence,
-        tellMe: asksToBeTold(asked),
+        tellMe: asksToBeTold(howAsked),
         asksSomeone: askSomeone.some((p) => p.test(asHiragana(norm, lang))),
         kind: kinds[0] ?? null,
-        details: [...new Set(details.filter((d) => d.pattern.test(asked)).map((d) => d.detail))],
+        details: [...new Set(details.filter((d) => d.pattern.test(howAsked)).map((d) => d.detail))],
         kinds,
         followUpCue: followUps.some((p) => p.test(focus)),
         acts: acts.predict(actFeatures),
