@@ -244,14 +244,12 @@ export function createEngine(deps: {
     // answers nothing well, the sentence that asks (or the question after its colon) is read on its own,
     // with the programme the message names elsewhere ("弊社は…アグアスカリエンテス州との覚書について資料を
     // 作っております。…署名したのはどなたでしたか？").
-    if (!isStrong(search.hits[0]))
+    if (!isStrong(search.hits[0])) {
+      const names = u.programmeNames.map((name) => tokenize(name));
       for (const sentence of u.questions.flatMap(withQuestionAfterColon)) {
         const own = tokenize(sentence);
         const terms = new Set(own.map((t) => t.term));
-        const elsewhere = u.programmeNames.flatMap((name) => {
-          const named = tokenize(name);
-          return named.some((t) => terms.has(t.term)) ? [] : named;
-        });
+        const elsewhere = names.flatMap((name) => (name.some((t) => terms.has(t.term)) ? [] : name));
         const alone = index.search([...elsewhere, ...own], searchOptions);
         if (
           isStrong(alone.hits[0]) &&
@@ -259,6 +257,7 @@ export function createEngine(deps: {
         )
           search = alone;
       }
+    }
     // "Same question for the Mexico one": the entry on the same topic in the programme now named.
     const lastTopic = elliptical && scheme && ctx?.entry ? entries.get(ctx.entry)?.topic : undefined;
     // The answer to "which programme do you mean?": the choice offered for the programme now named.
@@ -413,7 +412,7 @@ export function createEngine(deps: {
       // "What is JETRO's role in this?" with nothing before it: one name in the message stands for two
       // programmes (JETRO has a desk in each), and "this" points at one of them the bot cannot see.
       const pointedAt =
-        !ctx?.scheme && !search.exact && u.refersBack && programmes.length > 1 && u.programmeNames.length <= 1
+        !ctx?.scheme && !search.exact && programmes.length > 1 && u.programmeNames.length <= 1 && u.refersBack
           ? programmes
               .slice(0, 3)
               .map((c) =>

@@ -116,10 +116,18 @@ export function trainLinear<L extends string>(
       }
     }
   }
-  const full = new Float32Array(FEATURE_BUCKETS * k);
-  for (let d = 0; d < buckets.length; d++)
-    full.set(weights.subarray(d * k, d * k + k), (buckets[d] as number) * k);
-  return modelOf({ labels, weights: full, bias });
+  return modelOf({ labels, weights: inBuckets(buckets, weights, k), bias });
+}
+
+/** Rows `values` (row i: labels of bucket `rows[i]`) put in their buckets of a full 2^18-row table. */
+function inBuckets(rows: ArrayLike<number>, values: Float32Array, k: number): Float32Array {
+  const weights = new Float32Array(FEATURE_BUCKETS * k);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as number;
+    if (r >= FEATURE_BUCKETS) throw new Error('bad row');
+    weights.set(values.subarray(i * k, i * k + k), r * k);
+  }
+  return weights;
 }
 
 /** Scratch for `softmax`: the offsets of the rows a text reads. */
@@ -236,12 +244,7 @@ export function decodeLinear<L extends string>(bytes: Uint8Array): LinearModel<L
     const index = new Uint32Array(copy.buffer, start, header.rows);
     const values = new Float32Array(copy.buffer, start + indexBytes, header.rows * k);
     const bias = new Float64Array(copy.buffer.slice(start + indexBytes + valueBytes));
-    const weights = new Float32Array(FEATURE_BUCKETS * k);
-    index.forEach((r, i) => {
-      if (r >= FEATURE_BUCKETS) throw new Error('bad row');
-      weights.set(values.subarray(i * k, i * k + k), r * k);
-    });
-    return modelOf({ labels: header.labels, weights, bias });
+    return modelOf({ labels: header.labels, weights: inBuckets(index, values, k), bias });
   } catch {
     return undefined;
   }

@@ -224,7 +224,25 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
     pattern: lowerCasePattern(d.pattern),
   }));
   // The details each entry states, worked out the first time a question asks for one.
-  const entryDetails = new WeakMap<KnowledgeEntry, ReadonlySet<string>>();
+  /** What each entry's text (every language: title, body, questions, tags) states: details and years. */
+  const entryFacts = new WeakMap<
+    KnowledgeEntry,
+    { details: ReadonlySet<string>; years: ReadonlySet<number> }
+  >();
+  const factsOf = (entry: KnowledgeEntry) => {
+    let facts = entryFacts.get(entry);
+    if (!facts) {
+      const text = normalise(
+        [entry.title, entry.body, entry.questions, entry.tags].flatMap((m) => every(m)).join('\n'),
+      );
+      facts = {
+        details: new Set(details.filter((d) => d.pattern.test(text)).map((d) => d.detail)),
+        years: new Set([...text.matchAll(YEAR)].map((m) => Number(m[0]))),
+      };
+      entryFacts.set(entry, facts);
+    }
+    return facts;
+  };
 
   /** The kinds of question a text asks, most specific first (the order of the question-kinds file). */
   const kindsOf = (text: string): QuestionKind[] =>
@@ -344,7 +362,8 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
           subjectTokens ??= tokenize(followUpCues.reduce((text, cue) => text.replace(cue, ' '), focus));
           return subjectTokens;
         },
-        // Only a request is routed: these two are read when first asked for.
+        // Read when first asked for: the desk model to route a request, the back reference also for a
+        // question whose one name stands for two programmes ("JETRO's role in this?").
         get refersBack() {
           refersBack ??= backReferences.some((p) => p.test(norm));
           return refersBack;
@@ -373,18 +392,11 @@ export function buildReader(content: Content, cache?: ModelCache): Reader {
         .map((m) => Number(m[0]))
         .filter((y) => y > asOf + NEAR_TERM_YEARS);
       if (years.length === 0) return [];
-      const text = [entry.title, entry.body, entry.questions, entry.tags].flatMap((m) => every(m)).join('\n');
-      return [...new Set(years)].filter((y) => !text.includes(String(y)));
+      const mentioned = factsOf(entry).years;
+      return [...new Set(years)].filter((y) => !mentioned.has(y));
     },
     states(entry, asked) {
-      let stated = entryDetails.get(entry);
-      if (!stated) {
-        const text = normalise(
-          [entry.title, entry.body, entry.questions, entry.tags].flatMap((m) => every(m)).join('\n'),
-        );
-        stated = new Set(details.filter((d) => d.pattern.test(text)).map((d) => d.detail));
-        entryDetails.set(entry, stated);
-      }
+      const stated = factsOf(entry).details;
       return asked.some((d) => stated.has(d));
     },
   };

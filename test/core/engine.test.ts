@@ -381,23 +381,21 @@ describe('engine: handoffs, smalltalk, fallback', () => {
       entries: ['jetro-chongqing/signing'],
     });
   });
-  it('reads a pasted checklist one question a bullet', () => {
-    const r = ask(
+  it.each([
+    [
+      'a pasted checklist, one question a bullet',
       'Quick checklist for a client looking at a stake in a Japanese SME:\n• who coordinates the METI scheme on the Japanese side?\n• when was the scheme announced?\nThanks!',
-    );
-    expect(r.action).toBe('answer');
-    expect(r.entries).toEqual(
-      expect.arrayContaining(['meti-global-alliance/jetro-coordinator', 'meti-global-alliance/announcement']),
-    );
-  });
-  it('answers two questions joined in one sentence, each from its own entry', () => {
-    const r = ask(
+      ['meti-global-alliance/jetro-coordinator', 'meti-global-alliance/announcement'],
+    ],
+    [
+      'two questions joined in one sentence',
       "What was the release date of METI's global alliance press release, and which division was listed as in charge?",
-    );
+      ['meti-global-alliance/announcement', 'meti-global-alliance/contact'],
+    ],
+  ])('answers each question of %s from its own entry', (_name, text, expected) => {
+    const r = ask(text);
     expect(r.action).toBe('answer');
-    expect(r.entries).toEqual(
-      expect.arrayContaining(['meti-global-alliance/announcement', 'meti-global-alliance/contact']),
-    );
+    expect(r.entries).toEqual(expect.arrayContaining(expected));
   });
   it('answers a question for a detail from the entry that states it, however it is phrased', () => {
     // "Which division is in charge?" asks for the contact entry's division, a question not a request.

@@ -8,6 +8,11 @@ beforeAll(async () => {
   reader = buildReader(await realContent());
 });
 
+/** Each text read as a question of `kind` (the text is in the assertion, so a failure names it). */
+const expectKind = (kind: string, texts: readonly string[]) => {
+  for (const text of texts) expect([text, reader.read(text).kind]).toEqual([text, kind]);
+};
+
 describe('reader: asking to be told vs asking for a person', () => {
   it('reads a polite "tell me" with a question word as asking the bot', () => {
     for (const text of [
@@ -75,15 +80,14 @@ describe('reader: the question inside a message', () => {
     expect(reader.read('この覚書では何をするのですか？').kind).toBe('what');
   });
   it('reads "in which ways can it be used?" as a how question, in every language', () => {
-    for (const text of [
+    expectKind('how', [
       'What are the ways the fund could be used?',
       'ファンドの活用例にはどんなパターンがありますか？',
       '¿Cuáles son las formas en que se puede utilizar el fondo?',
       '这个基金有哪几种利用方式？',
       'Is there a way for foreign investors to come in through the fund?',
       '外國企業可以用什麼方式參與投資？',
-    ])
-      expect([text, reader.read(text).kind]).toEqual([text, 'how']);
+    ]);
   });
   it('tells "may we hear from JBIC\'s staff once?" from "let me confirm whether…?"', () => {
     // A request to hear from a person, however it is put: お話し伺えますか, お話を伺えますか.
@@ -104,13 +108,12 @@ describe('reader: the question inside a message', () => {
     expect(reader.read('研讨会具体是哪一天办的？').kind).toBe('when');
     expect(reader.read('MOUの相手先は？').kind).toBe('who');
     // "Are there many…?" asks how much, in every language.
-    for (const text of [
+    expectKind('how-much', [
       'Are there many Japanese firms in Aguascalientes?',
       'アグアスカリエンテスって日系企業多いんですか？',
       '¿Hay muchas empresas japonesas en Aguascalientes?',
       '阿瓜斯卡连特斯的日本企业多不多？',
-    ])
-      expect([text, reader.read(text).kind]).toEqual([text, 'how-much']);
+    ]);
     // Mexican Spanish asks "how much" as "qué tanto".
     expect(reader.read('¿Qué tanto de la inversión extranjera es japonesa?').kind).toBe('how-much');
     // 在哪些领域 asks which fields, not where; "en cuanto a" is "as for", not "how much".
@@ -124,13 +127,12 @@ describe('reader: the question inside a message', () => {
     expect(reader.read('JETROってなんですか？').kind).toBe('what');
   });
   it('reads "how does the announcement describe it?" as a what question, in every language', () => {
-    for (const text of [
+    expectKind('what', [
       'How does the JETRO release describe Chongqing?',
       'JETROの発表では重慶はどのように紹介されていますか',
       '¿Cómo describe el anuncio a la ciudad de Chongqing?',
       'JETRO的公告里是怎么描述重庆的？',
-    ])
-      expect([text, reader.read(text).kind]).toEqual([text, 'what']);
+    ]);
     // How to do something is still a how question.
     expect(reader.read('JETROにはどのように相談すればいいですか？').kind).toBe('how');
     expect(reader.read('如何申请？').kind).toBe('how');
